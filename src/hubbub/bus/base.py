@@ -1,0 +1,27 @@
+"""The bus: how nodes tell each other "user U has events up to seq N" and route ephemeral frames.
+
+It is a wake-up hint and a router, never the record: a node that misses a wake-up still catches up
+from the store. The in-process bus serves one node; a Redis bus implements the same interface.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from ..store.base import Touched
+
+WakeHandler = Callable[[Touched], None]
+SignalHandler = Callable[[int, str], None]
+
+
+class Bus(Protocol):
+    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler) -> None:
+        """Begin delivering wake-ups and signals from every node (this one included) to the handlers."""
+
+    async def close(self) -> None: ...
+
+    def wake(self, touched: Touched) -> None:
+        """Tell every node that these users' logs grew to these seqs."""
+
+    def signal(self, uid: int, frame: str) -> None:
+        """Send an ephemeral frame to the online devices of uid, wherever they are connected."""

@@ -1,0 +1,89 @@
+"""Settings: one dataclass, filled from defaults, an optional TOML file, HUBBUB_* variables and flags.
+
+Every limit the server enforces lives here so it can be tuned and tested at its edge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def _s(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class Settings:
+    """Server settings. Names map to HUBBUB_<NAME> variables and to keys of the TOML file."""
+
+    host: str = _s("127.0.0.1", "address to listen on")
+    port: int = _s(8080, "port to listen on (0 = any free port)")
+    data_dir: str = _s("./hubbub-data", "folder for the SQLite database and files; created on first start")
+    database_url: str = _s("", "store: empty for SQLite in data_dir, or postgresql://... for PostgreSQL")
+    bus_url: str = _s("", "bus: empty for in-process, or redis://... to share events between nodes")
+    sqlite_synchronous: str = _s("NORMAL", "SQLite synchronous mode: NORMAL survives a process crash, FULL a power loss")
+    max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes")
+    max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes")
+    max_devices: int = _s(8, "devices of one user online at once")
+    window: int = _s(1000, "events sent to a device before it must acknowledge")
+    rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained")
+    rate_burst: int = _s(2000, "frames a connection may send in a burst")
+    rate_strikes: int = _s(200, "frames dropped for rate in a row before the connection is closed")
+    auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate")
+    send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued to a client that does not read before it is dropped")
+    default_expiry: int = _s(7 * 24 * 3600, "message expiry in seconds when a send names none")
+    max_expiry: int = _s(365 * 24 * 3600, "largest message expiry in seconds")
+    token_expiry_minutes: int = _s(525600, "user access token lifetime when the backend names none (minutes)")
+    max_history_page: int = _s(200, "most messages one history request returns")
+    max_group_members: int = _s(1000, "most members of one group")
+    max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes")
+    max_batch: int = _s(512, "most store operations committed in one transaction")
+    expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages")
+    log_level: str = _s("info", "log level: debug, info, warning, error")
+
+    @classmethod
+    def load(cls, toml_path: str | None = None, env: Mapping[str, str] | None = None,
+             **overrides: Any) -> "Settings":
+        """Defaults < TOML file < HUBBUB_* environment < explicit overrides (flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        toml_path = toml_path or env.get("HUBBUB_CONFIG")
+        if toml_path:
+            with open(toml_path, "rb") as f:
+                data = tomllib.load(f)
+            values.update(data.get("hubbub", data))
+        for f in dataclasses.fields(cls):
+            key = "HUBBUB_" + f.name.upper()
+            if key in env:
+                values[f.name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Settings":
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            kind = type(known[name].default)
+            try:
+                out[name] = value if isinstance(value, kind) else kind(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"setting {name} must be {kind.__name__}, got {value!r}") from None
+        return cls(**out)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, Any]]:
+        """(name, help, default) for --help."""
+        return [(f.name, f.metadata["help"], f.default) for f in dataclasses.fields(Settings)]

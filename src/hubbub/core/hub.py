@@ -1,0 +1,391 @@
+"""The hub: message routing over a Store and a Bus, for every session of this node.
+
+It decides (who may send what to whom, which status a send gets), commits through the store, and
+after each commit wakes the devices whose logs grew. It knows neither sockets nor SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import msgspec
+from typing import Any
+
+from ..bus.base import Bus
+from ..config import Settings
+from ..protocol import frames as f
+from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
+from ..protocol.errors import ProtocolError
+from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touched
+from .session import Session
+from .tokens import token_hash
+
+log = logging.getLogger("hubbub.hub")
+
+REALTIME_GRACE_MS = 30_000
+"""An expiry-0 message reaches devices online now; if they drop before it arrives, it expires after this."""
+
+
+class Hub:
+    def __init__(self, settings: Settings, store: Store, bus: Bus) -> None:
+        self.settings = settings
+        self.store = store
+        self.bus = bus
+        self.sessions: dict[int, dict[str, Session]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self.bus.start(self._on_wake, self._on_signal)
+        self._sweeper = asyncio.ensure_future(self._sweep())
+
+    async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+        for devices in list(self.sessions.values()):
+            for s in list(devices.values()):
+                await s.close(Close.GOING_AWAY, "server shutting down")
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.bus.close()
+        await self.store.close()
+
+    @staticmethod
+    def now() -> int:
+        return int(time.time() * 1000)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- wake-ups -------------------------------------------------------------------------------
+
+    def notify(self, touched: Touched) -> None:
+        """After a commit: wake the devices of every user whose log grew, on every node."""
+        if touched:
+            self.bus.wake(touched)
+
+    def _on_wake(self, touched: Touched) -> None:
+        for uid, head in touched.items():
+            for s in self.sessions.get(uid, {}).values():
+                s.notify(head)
+
+    def _on_signal(self, uid: int, frame: str) -> None:
+        for s in self.sessions.get(uid, {}).values():
+            s.emit(frame)
+
+    def online(self, uid: int) -> bool:
+        return bool(self.sessions.get(uid))
+
+    def connection_count(self) -> int:
+        return sum(len(d) for d in self.sessions.values())
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    async def authenticate(self, token: str, appid: str) -> TokenInfo:
+        info = await self.store.token(token_hash(token))
+        if info is None:
+            raise ProtocolError("AUTHFAIL", "unknown token")
+        if info.revoked:
+            raise ProtocolError("AUTHFAIL", "token revoked")
+        if info.expires <= self.now():
+            raise ProtocolError("AUTHFAIL", "token expired")
+        if info.appid != appid:
+            raise ProtocolError("AUTHFAIL", "token was issued for another appid")
+        if not info.active:
+            raise ProtocolError("AUTHFAIL", "user is not active")
+        return info
+
+    def attach(self, session: Session, ident: TokenInfo) -> str | None:
+        """Register a session; return why it is refused, or None. A device's new connection wins."""
+        devices = self.sessions.setdefault(ident.uid, {})
+        old = devices.get(ident.device)
+        if old is None and len(devices) >= self.settings.max_devices:
+            return f"{ident.address} is already online on {len(devices)} devices (max_devices)"
+        first = not devices
+        devices[ident.device] = session
+        if old is not None:
+            old.emit(f.encode({"t": "signout", "reason": "replaced by a newer connection of this device"}).decode())
+            self._spawn(old.close(Close.SIGNOUT, "replaced by a newer connection of this device"))
+        if first:
+            self._spawn(self._announce(ident, Activity.ONLINE))
+        return None
+
+    def detach(self, session: Session) -> None:
+        ident = session.ident
+        if ident is None:
+            return
+        devices = self.sessions.get(ident.uid)
+        if devices and devices.get(ident.device) is session:
+            del devices[ident.device]
+            if not devices:
+                del self.sessions[ident.uid]
+                self._spawn(self._gone(ident))
+
+    async def _gone(self, ident: TokenInfo) -> None:
+        await self.store.set_lastseen(ident.uid, self.now())
+        if not self.online(ident.uid):
+            await self._announce(ident, Activity.OFFLINE)
+
+    async def _announce(self, ident: TokenInfo, activity: int) -> None:
+        frame = f.encode({"t": "presence", "from": ident.address, "gid": 0, "activity": int(activity),
+                          "ts": self.now()}).decode()
+        for uid in await self.store.subscribers(ident.uid):
+            self.bus.signal(uid, frame)
+
+    async def revoke(self, uid: int, devices: list[str]) -> None:
+        """Tokens were revoked: sign those devices out."""
+        for device in devices:
+            s = self.sessions.get(uid, {}).get(device)
+            if s is not None:
+                s.emit(f.encode({"t": "signout", "reason": "token revoked"}).decode())
+                await s.close(Close.SIGNOUT, "token revoked")
+
+    async def ack(self, ident: TokenInfo, seq: int) -> None:
+        self.notify(await self.store.ack(ident.uid, ident.device, seq, ident.address, self.now()))
+
+    def expire(self, uid: int, seqs: list[int]) -> None:
+        async def run() -> None:
+            self.notify(await self.store.expire(uid, seqs, self.now()))
+        self._spawn(run())
+
+    async def _sweep(self) -> None:
+        """Expire undelivered messages past their deadline; the grace covers pushes still being acked."""
+        grace = 10_000
+        while True:
+            await asyncio.sleep(self.settings.expiry_sweep_interval)
+            try:
+                now = self.now()
+                self.notify(await self.store.expire_due(now - grace, now, 1000))
+            except Exception:
+                log.exception("expiry sweep failed")
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def resolve(self, ident: TokenInfo, address: str) -> int:
+        user = await self.store.user(ident.app_id, address)
+        if user is None or not user.active:
+            raise LookupError(address)
+        return user.uid
+
+    async def send(self, ident: TokenInfo, fr: f.Send) -> dict[str, Any]:
+        """Validate and commit one send. Nothing may suspend before store.send enqueues it (ordering)."""
+        result = await self.store.sent(ident.uid, fr.cid)
+        if result is None:
+            result = await self._new_send(ident, fr)
+        return {"mid": result.mid, "cid": result.cid, "status": result.status, "ts": result.ts, "dup": result.dup}
+
+    async def _new_send(self, ident: TokenInfo, fr: f.Send) -> SendResult:
+        s = self.settings
+        now = self.now()
+        if len(fr.message.encode()) + len(fr.title.encode()) > s.max_message_bytes:
+            raise ProtocolError("TOOBIG", f"message and title exceed max_message_bytes ({s.max_message_bytes})")
+        expiry = s.default_expiry if fr.expiry is None else min(fr.expiry, s.max_expiry)
+
+        def fail(status: Status) -> SendResult:
+            return SendResult(0, fr.cid, int(status), now)
+
+        to_uid, to_address = 0, ""
+        if fr.gid:
+            group = await self.store.group(fr.gid, with_members=True)
+            if group is None or group.app_id != ident.app_id or not group.active:
+                return fail(Status.INVALIDDEST)
+            if not self._may_send(group, ident.uid):
+                return fail(Status.NOTMEMBER)
+            if expiry == 0 and not any(self.online(m.uid) for m in group.members if m.uid != ident.uid):
+                return fail(Status.USEROFFLINE)
+        else:
+            if not fr.to:
+                raise ProtocolError("BADREQUEST", "send needs `to` or `gid`")
+            try:
+                to_uid = await self.resolve(ident, fr.to)
+            except LookupError:
+                return fail(Status.INVALIDDEST)
+            to_address = fr.to
+            if await self.store.is_blocked(to_uid, ident.uid):
+                return fail(Status.BLOCKED)
+            if expiry == 0 and not self.online(to_uid):
+                return fail(Status.USEROFFLINE)
+        deadline = now + (expiry * 1000 if expiry else REALTIME_GRACE_MS)
+        file = msgspec.structs.asdict(fr.file) if fr.file else None
+        msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,
+                         fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
+        result, touched = await self.store.send(msg)
+        self.notify(touched)
+        return result
+
+    @staticmethod
+    def _may_send(group: Group, uid: int) -> bool:
+        if group.flag & GroupFlag.ANYONE_SEND:
+            return True
+        member = next((m for m in group.members if m.uid == uid), None)
+        if member is None:
+            return False
+        return not (group.flag & GroupFlag.SELECTED_SEND) or bool(member.flags & MemberFlag.SEND)
+
+    async def read(self, ident: TokenInfo, fr: f.Read) -> dict[str, Any]:
+        count, touched = await self.store.read(ident.uid, ident.address, fr.mids, self.now())
+        self.notify(touched)
+        return {"count": count}
+
+    async def _update(self, ident: TokenInfo, mid: int, op: str, text: str | None) -> dict[str, Any]:
+        try:
+            touched = await self.store.update(ident.uid, mid, op, text, self.now())
+        except LookupError as exc:
+            raise ProtocolError("NOTFOUND", str(exc)) from None
+        except PermissionError as exc:
+            raise ProtocolError("FORBIDDEN", str(exc)) from None
+        self.notify(touched)
+        return {"mid": mid}
+
+    async def edit(self, ident: TokenInfo, fr: f.Edit) -> dict[str, Any]:
+        if len(fr.message.encode()) > self.settings.max_message_bytes:
+            raise ProtocolError("TOOBIG", "message exceeds max_message_bytes")
+        return await self._update(ident, fr.mid, "edit", fr.message)
+
+    async def delete(self, ident: TokenInfo, fr: f.Delete) -> dict[str, Any]:
+        return await self._update(ident, fr.mid, "delete", None)
+
+    async def recall(self, ident: TokenInfo, fr: f.Recall) -> dict[str, Any]:
+        return await self._update(ident, fr.mid, "recall", None)
+
+    async def history(self, ident: TokenInfo, fr: f.History) -> dict[str, Any]:
+        limit = min(fr.limit, self.settings.max_history_page)
+        peer = 0
+        if fr.gid:
+            group = await self.store.group(fr.gid, with_members=True)
+            if group is None or group.app_id != ident.app_id or all(m.uid != ident.uid for m in group.members):
+                raise ProtocolError("FORBIDDEN", "not a member of that group")
+        else:
+            try:
+                peer = await self.resolve(ident, fr.peer)
+            except LookupError:
+                raise ProtocolError("NOTFOUND", f"no user {fr.peer!r}") from None
+        messages, more = await self.store.history(ident.uid, peer, fr.gid, fr.before, limit)
+        return {"messages": messages, "more": more}
+
+    # -- presence -------------------------------------------------------------------------------
+
+    async def presence(self, ident: TokenInfo, fr: f.Presence) -> dict[str, Any]:
+        frame = f.encode({"t": "presence", "from": ident.address, "gid": fr.gid, "activity": fr.activity,
+                          "ts": self.now()}).decode()
+        if fr.gid:
+            group = await self.store.group(fr.gid, with_members=True)
+            if group is None or group.app_id != ident.app_id or not self._may_send(group, ident.uid):
+                raise ProtocolError("FORBIDDEN", "not a member of that group")
+            targets = [m.uid for m in group.members if m.uid != ident.uid]
+        else:
+            try:
+                uid = await self.resolve(ident, fr.to)
+            except LookupError:
+                raise ProtocolError("NOTFOUND", f"no user {fr.to!r}") from None
+            if await self.store.is_blocked(uid, ident.uid):
+                return {"delivered": 0}
+            targets = [uid]
+        for uid in targets:
+            self.bus.signal(uid, frame)
+        return {"delivered": sum(1 for uid in targets if self.online(uid))}
+
+    # -- profiles -------------------------------------------------------------------------------
+
+    async def set_profile(self, ident: TokenInfo, fr: f.ProfileSet) -> dict[str, Any]:
+        fields = {"name": fr.name, "status": fr.status, "picture": fr.picture}
+        self.notify(await self.store.set_profile(ident.uid, fields, self.now()))
+        return {}
+
+    async def profiles(self, ident: TokenInfo, fr: f.Profiles) -> dict[str, Any]:
+        out = []
+        for address in dict.fromkeys(fr.addresses):
+            u = await self.store.user(ident.app_id, address)
+            if u is not None:
+                out.append({"address": u.address, "name": u.name, "status": u.status, "picture": u.picture,
+                            "online": self.online(u.uid), "lastseen": u.lastseen})
+        return {"profiles": out}
+
+    async def _target(self, ident: TokenInfo, address: str) -> int:
+        try:
+            return await self.resolve(ident, address)
+        except LookupError:
+            raise ProtocolError("NOTFOUND", f"no user {address!r}") from None
+
+    async def subscribe(self, ident: TokenInfo, fr: f.Subscribe) -> dict[str, Any]:
+        target = await self._target(ident, fr.address)
+        await self.store.subscribe(ident.uid, target, fr.on)
+        return {"online": self.online(target)}
+
+    async def block(self, ident: TokenInfo, fr: f.Block) -> dict[str, Any]:
+        await self.store.block(ident.uid, await self._target(ident, fr.address), fr.on)
+        return {}
+
+    # -- groups ---------------------------------------------------------------------------------
+
+    async def _uids(self, ident: TokenInfo, addresses: list[str]) -> list[int]:
+        uids = []
+        for a in dict.fromkeys(addresses):
+            uids.append(await self._target(ident, a))
+        return uids
+
+    async def _admin_group(self, ident: TokenInfo, gid: int, allow_self_only: bool = False) -> Group:
+        group = await self.store.group(gid, with_members=True)
+        if group is None or group.app_id != ident.app_id or not group.active:
+            raise ProtocolError("NOTFOUND", f"no group {gid}")
+        me = next((m for m in group.members if m.uid == ident.uid), None)
+        if me is None:
+            raise ProtocolError("FORBIDDEN", "not a member of that group")
+        if not me.admin and not allow_self_only:
+            raise ProtocolError("FORBIDDEN", "only group admins may do that")
+        return group
+
+    async def group_create(self, ident: TokenInfo, fr: f.GroupCreate) -> dict[str, Any]:
+        others = await self._uids(ident, fr.members)
+        if len(others) + 1 > self.settings.max_group_members:
+            raise ProtocolError("TOOBIG", f"a group has at most {self.settings.max_group_members} members")
+        members = [(ident.uid, int(MemberFlag.ALL), True)] + [(u, int(MemberFlag.ALL), False)
+                                                              for u in others if u != ident.uid]
+        gid, touched = await self.store.create_group(ident.app_id, fr.name, fr.flag, 0, members, self.now())
+        self.notify(touched)
+        return {"gid": gid}
+
+    async def group_set(self, ident: TokenInfo, fr: f.GroupSet) -> dict[str, Any]:
+        await self._admin_group(ident, fr.gid)
+        self.notify(await self.store.set_group(fr.gid, fr.name, fr.flag, None, None, self.now()))
+        return {"gid": fr.gid}
+
+    async def group_members(self, ident: TokenInfo, fr: f.GroupMembers) -> dict[str, Any]:
+        group = await self._admin_group(ident, fr.gid, allow_self_only=True)
+        me = next(m for m in group.members if m.uid == ident.uid)
+        add = await self._uids(ident, fr.add)
+        remove = await self._uids(ident, fr.remove)
+        if not me.admin and (add or remove != [ident.uid]):
+            raise ProtocolError("FORBIDDEN", "only group admins may change members (anyone may remove itself)")
+        if len({m.uid for m in group.members} | set(add)) > self.settings.max_group_members:
+            raise ProtocolError("TOOBIG", f"a group has at most {self.settings.max_group_members} members")
+        self.notify(await self.store.edit_members(fr.gid, [(u, fr.flags, fr.admin) for u in add], remove,
+                                                  self.now()))
+        return {"gid": fr.gid}
+
+    @staticmethod
+    def group_json(g: Group) -> dict[str, Any]:
+        return {"gid": g.gid, "name": g.name, "flag": g.flag, "expiry": g.expiry, "active": g.active,
+                "members": [{"address": m.address, "flags": m.flags, "admin": m.admin} for m in g.members]}
+
+    async def group_get(self, ident: TokenInfo, fr: f.GroupGet) -> dict[str, Any]:
+        group = await self._admin_group(ident, fr.gid, allow_self_only=True)
+        return {"group": self.group_json(group)}
+
+    async def groups(self, ident: TokenInfo, fr: f.Groups) -> dict[str, Any]:
+        return {"groups": [self.group_json(g) for g in await self.store.groups_of(ident.uid) if g.active]}
+
+    async def group_delete(self, ident: TokenInfo, fr: f.GroupDelete) -> dict[str, Any]:
+        await self._admin_group(ident, fr.gid)
+        self.notify(await self.store.delete_group(fr.gid, self.now()))
+        return {"gid": fr.gid}
+
+    async def ping(self, ident: TokenInfo, fr: f.Ping) -> dict[str, Any]:
+        return {"ts": self.now()}

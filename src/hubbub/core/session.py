@@ -1,0 +1,352 @@
+"""One client connection as a state machine, with its transport injected.
+
+The I/O layer feeds it text frames (`feed`) and tells it when the socket closed (`closed`); the
+session answers through the `Transport` it was given. So the whole protocol runs in tests with an
+in-memory transport, and the WebSocket layer stays a few lines.
+
+States: NEW (waiting for auth) -> OPEN -> CLOSED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
+
+from ..protocol import frames as f
+from ..protocol.constants import PROTOCOL_VERSION, Close
+from ..protocol.errors import ProtocolError
+from ..store.base import TokenInfo
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+log = logging.getLogger("hubbub.session")
+
+NEW, OPEN, CLOSED = "new", "open", "closed"
+
+
+class Transport(Protocol):
+    """What a session needs from a socket."""
+
+    async def send(self, text: str) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class RateLimiter:
+    """Token bucket: `rate` frames a second on average, `burst` at once."""
+
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Session:
+    """The server side of one connection (see module docstring)."""
+
+    def __init__(self, hub: "Hub", transport: Transport) -> None:
+        self.hub = hub
+        self.transport = transport
+        s = hub.settings
+        self.state = NEW
+        self.ident: TokenInfo | None = None
+        self.limiter = RateLimiter(s.rate_limit, s.rate_burst)
+        self.strikes = 0
+        self.acked = 0        # newest seq the client acknowledged
+        self.sent_upto = 0    # newest seq pushed to the client
+        self.known_head = 0   # newest seq known to exist in the log
+        self._wake = asyncio.Event()
+        self._out: collections.deque[str] = collections.deque()
+        self._out_bytes = 0
+        self._out_ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._sends = asyncio.Semaphore(s.window)
+        self._ack_running = False
+        self._ack_wanted = 0
+        self.opened = time.monotonic()
+        self.close_reason = ""
+        self._tasks.append(asyncio.ensure_future(self._writer()))
+        self._tasks.append(asyncio.ensure_future(self._auth_deadline()))
+
+    # -- input from the I/O layer ---------------------------------------------------------------
+
+    async def feed(self, text: str | bytes) -> None:
+        """Handle one frame from the client."""
+        if self.state == CLOSED:
+            return
+        if not self.limiter.allow():
+            self.strikes += 1
+            if self.strikes >= self.hub.settings.rate_strikes:
+                await self.close(Close.RATELIMIT, "too many frames: rate limit exceeded")
+                return
+            self.error("RATELIMIT", f"over {self.hub.settings.rate_limit:g} frames per second; frame dropped",
+                       _peek_r(text))
+            return
+        self.strikes = 0
+        try:
+            frame = f.decode(text)
+        except ProtocolError as exc:
+            if self.state == NEW:
+                await self.close(Close.PROTOCOL, f"{exc.code}: {exc.reason}")
+            else:
+                self.error(exc.code, exc.reason, exc.r)
+            return
+        if self.state == NEW:
+            await self._auth(frame)
+            return
+        handler = _HANDLERS.get(type(frame))
+        if handler is None:  # auth again
+            self.error("BADREQUEST", "already authenticated", frame.r)
+            return
+        if type(frame) is f.Send:
+            # sends are committed concurrently but enqueued in arrival order (see Store.send)
+            await self._sends.acquire()
+            task = asyncio.ensure_future(self._call(handler, frame))
+            task.add_done_callback(lambda _t: self._sends.release())
+            return
+        await self._call(handler, frame)
+
+    async def binary(self) -> None:
+        await self.close(Close.PROTOCOL, "binary frames are not part of the protocol")
+
+    async def closed(self) -> None:
+        """The socket is gone (either side closed it)."""
+        if self.state == CLOSED:
+            return
+        self.state = CLOSED
+        for t in self._tasks:
+            t.cancel()
+        self.hub.detach(self)
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def emit(self, text: str) -> None:
+        """Queue a frame for the client without waiting; a client that does not read is dropped."""
+        if self.state == CLOSED:
+            return
+        self._out.append(text)
+        self._out_bytes += len(text)
+        self._out_ready.set()
+        if self._out_bytes > self.hub.settings.send_buffer_bytes:
+            asyncio.ensure_future(self.close(Close.RATELIMIT, "client does not read its frames"))
+
+    def reply(self, r: Any, **fields: Any) -> None:
+        if r is not None:
+            self.emit(f.encode({"t": "res", "r": r, "ok": True, **fields}).decode())
+
+    def error(self, code: str, reason: str, r: Any = None) -> None:
+        if r is not None:
+            self.emit(f.encode({"t": "res", "r": r, "ok": False, "error": code, "reason": reason}).decode())
+        else:
+            self.emit(f.encode({"t": "error", "code": code, "reason": reason}).decode())
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.state == CLOSED:
+            return
+        self.close_reason = reason
+        # give queued frames (e.g. the error that explains the close) a moment to leave
+        if self._out:
+            try:
+                await asyncio.wait_for(self._drain(), 1.0)
+            except (asyncio.TimeoutError, Exception):
+                pass
+        await self.closed()
+        try:
+            await self.transport.close(int(code), reason[:120])
+        except Exception:  # the socket may already be gone
+            pass
+
+    async def _drain(self) -> None:
+        while self._out:
+            await asyncio.sleep(0.005)
+
+    async def _writer(self) -> None:
+        try:
+            while True:
+                await self._out_ready.wait()
+                self._out_ready.clear()
+                while self._out:
+                    text = self._out.popleft()
+                    self._out_bytes -= len(text)
+                    await self.transport.send(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # socket gone; the I/O layer reports the close
+            self._out.clear()
+
+    # -- auth -----------------------------------------------------------------------------------
+
+    async def _auth_deadline(self) -> None:
+        await asyncio.sleep(self.hub.settings.auth_timeout)
+        if self.state == NEW:
+            self.error("NOTAUTH", "no auth frame in time")
+            await self.close(Close.PROTOCOL, "no auth frame in time")
+
+    async def _auth(self, frame: f.ClientFrame) -> None:
+        if type(frame) is not f.Auth:
+            self.error("NOTAUTH", "the first frame must be auth", frame.r)
+            await self.close(Close.PROTOCOL, "the first frame must be auth")
+            return
+        if frame.v != PROTOCOL_VERSION:
+            self.error("BADVERSION", f"this server speaks protocol version {PROTOCOL_VERSION}", frame.r)
+            await self.close(Close.PROTOCOL, "unsupported protocol version")
+            return
+        try:
+            ident = await self.hub.authenticate(frame.token, frame.appid)
+        except ProtocolError as exc:
+            self.error(exc.code, exc.reason)
+            await self.close(Close.AUTHFAIL, f"{exc.code}: {exc.reason}")
+            return
+        if self.state == CLOSED:
+            return
+        refused = self.hub.attach(self, ident)
+        if refused:
+            self.error("TOOMANYDEVICES", refused)
+            await self.close(Close.TOOMANYDEVICES, refused)
+            return
+        self.ident = ident
+        self.state = OPEN
+        head = await self.hub.store.head(ident.uid)
+        cursor = await self.hub.store.cursor(ident.uid, ident.device)
+        after = cursor if frame.after is None else min(frame.after, head)
+        if after > cursor:  # the client applied more than it managed to acknowledge
+            await self.hub.ack(ident, after)
+        self.acked = self.sent_upto = after
+        self.known_head = head
+        s = self.hub.settings
+        self.emit(f.encode({"t": "welcome", "v": PROTOCOL_VERSION, "uid": ident.uid, "address": ident.address,
+                            "device": ident.device, "head": head, "after": after, "ts": self.hub.now(),
+                            "limits": {"max_frame_bytes": s.max_frame_bytes, "window": s.window,
+                                       "max_message_bytes": s.max_message_bytes}}).decode())
+        self._tasks.append(asyncio.ensure_future(self._pusher()))
+        self._wake.set()
+
+    # -- the event stream -----------------------------------------------------------------------
+
+    def notify(self, head: int) -> None:
+        """The user's log grew to `head`."""
+        if head > self.known_head:
+            self.known_head = head
+            self._wake.set()
+
+    async def _pusher(self) -> None:
+        assert self.ident is not None
+        uid, window = self.ident.uid, self.hub.settings.window
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self.sent_upto < self.known_head:
+                    room = window - (self.sent_upto - self.acked)
+                    if room <= 0:
+                        break  # wait for an ack
+                    items, overdue = await self.hub.store.events_after(uid, self.sent_upto, min(room, 500),
+                                                                       self.hub.now())
+                    if not items:
+                        break
+                    if overdue:
+                        self.hub.expire(uid, overdue)
+                    self.sent_upto += len(items)
+                    self.emit('{"t":"events","events":[' + ",".join(items) + "]}")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("pusher failed for uid %s", uid)
+            await self.close(Close.INTERNAL, "internal error")
+
+    def on_ack(self, seq: int) -> None:
+        seq = min(seq, self.sent_upto)
+        if seq <= self.acked:
+            return
+        was_full = self.sent_upto - self.acked >= self.hub.settings.window
+        self.acked = seq
+        if was_full:
+            self._wake.set()
+        self._ack_wanted = seq
+        if not self._ack_running:  # one store write at a time; later acks fold into the next one
+            self._ack_running = True
+            self._tasks.append(asyncio.ensure_future(self._store_acks()))
+
+    async def _store_acks(self) -> None:
+        assert self.ident is not None
+        try:
+            done = 0
+            while done < self._ack_wanted:
+                done = self._ack_wanted
+                await self.hub.ack(self.ident, done)
+        finally:
+            self._ack_running = False
+            self._tasks[:] = [t for t in self._tasks if not t.done()]
+
+    async def _call(self, handler: Callable[["Session", Any], Awaitable[dict[str, Any] | None]],
+                    frame: f.ClientFrame) -> None:
+        try:
+            result = await handler(self, frame)
+        except ProtocolError as exc:
+            self.error(exc.code, exc.reason, frame.r)
+            return
+        except Exception:
+            log.exception("handler failed for %s", type(frame).__name__)
+            self.error("INTERNAL", "internal error; nothing was changed", frame.r)
+            return
+        if result is not None:
+            self.reply(frame.r, **result)
+
+
+def _peek_r(text: str | bytes) -> Any:
+    """The request id of a frame we will not parse fully (rate-limited), if it is cheap to find."""
+    try:
+        raw = f._loose.decode(text)
+    except Exception:
+        return None
+    r = raw.get("r") if isinstance(raw, dict) else None
+    return r if isinstance(r, (int, str)) else None
+
+
+async def _ack(s: Session, fr: f.Ack) -> None:
+    s.on_ack(fr.seq)
+    return None
+
+
+def _route(name: str) -> Callable[[Session, Any], Awaitable[dict[str, Any]]]:
+    async def handler(s: Session, fr: Any) -> dict[str, Any]:
+        assert s.ident is not None
+        return await getattr(s.hub, name)(s.ident, fr)
+    handler.__name__ = name
+    return handler
+
+
+_HANDLERS: dict[type, Callable[[Session, Any], Awaitable[dict[str, Any] | None]]] = {
+    f.Ack: _ack,
+    f.Send: _route("send"),
+    f.Read: _route("read"),
+    f.Edit: _route("edit"),
+    f.Delete: _route("delete"),
+    f.Recall: _route("recall"),
+    f.History: _route("history"),
+    f.Presence: _route("presence"),
+    f.ProfileSet: _route("set_profile"),
+    f.Profiles: _route("profiles"),
+    f.Subscribe: _route("subscribe"),
+    f.Block: _route("block"),
+    f.GroupCreate: _route("group_create"),
+    f.GroupSet: _route("group_set"),
+    f.GroupMembers: _route("group_members"),
+    f.GroupGet: _route("group_get"),
+    f.Groups: _route("groups"),
+    f.GroupDelete: _route("group_delete"),
+    f.Ping: _route("ping"),
+}

@@ -1,0 +1,179 @@
+"""Client frames of docs/protocol.md as typed msgspec structs, and the codec that reads them.
+
+Decoding and validation happen in one pass (msgspec), so a well-formed frame costs one call; a
+malformed one is decoded a second time, loosely, only to name the error and echo its `r`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+import msgspec
+from msgspec import Meta, Struct
+
+from .errors import ProtocolError
+
+Cid = Annotated[str, Meta(min_length=1, max_length=64)]
+Address = Annotated[str, Meta(min_length=1, max_length=256)]
+Gid = Annotated[int, Meta(ge=0, lt=2**53)]
+Mid = Annotated[int, Meta(ge=1, lt=2**53)]
+ReqId = Union[int, Annotated[str, Meta(max_length=64)], None]
+
+
+class Frame(Struct, kw_only=True, tag_field="t", forbid_unknown_fields=False):
+    r: ReqId = None
+
+
+class FileRef(Struct, kw_only=True):
+    url: Annotated[str, Meta(max_length=2048)] = ""
+    type: int = 0
+    size: int = 0
+    name: Annotated[str, Meta(max_length=512)] = ""
+    mime: Annotated[str, Meta(max_length=128)] = ""
+    thumb: Annotated[str, Meta(max_length=16384)] = ""
+
+
+class Auth(Frame, tag="auth"):
+    v: int
+    token: Annotated[str, Meta(max_length=512)]
+    appid: Annotated[str, Meta(max_length=256)]
+    after: Annotated[int, Meta(ge=0)] | None = None
+
+
+class Send(Frame, tag="send"):
+    cid: Cid
+    to: str = ""
+    gid: Gid = 0
+    message: str = ""
+    title: str = ""
+    flag: Annotated[int, Meta(ge=0, lt=2**31)] = 3
+    expiry: Annotated[int, Meta(ge=0)] | None = None
+    type: Annotated[int, Meta(ge=0, lt=2**31)] = 0
+    file: FileRef | None = None
+    fwd: bool = False
+
+
+class Ack(Frame, tag="ack"):
+    seq: Annotated[int, Meta(ge=0)]
+
+
+class Read(Frame, tag="read"):
+    mids: Annotated[list[Mid], Meta(max_length=1000)]
+
+
+class Edit(Frame, tag="edit"):
+    mid: Mid
+    message: str
+
+
+class Delete(Frame, tag="delete"):
+    mid: Mid
+
+
+class Recall(Frame, tag="recall"):
+    mid: Mid
+
+
+class History(Frame, tag="history"):
+    peer: str = ""
+    gid: Gid = 0
+    before: Mid | None = None
+    limit: Annotated[int, Meta(ge=1)] = 50
+
+
+class Presence(Frame, tag="presence"):
+    activity: Annotated[int, Meta(ge=0, lt=256)]
+    to: str = ""
+    gid: Gid = 0
+
+
+class ProfileSet(Frame, tag="profile"):
+    name: Annotated[str, Meta(max_length=256)] | None = None
+    status: Annotated[str, Meta(max_length=1024)] | None = None
+    picture: Annotated[str, Meta(max_length=2048)] | None = None
+
+
+class Profiles(Frame, tag="profiles"):
+    addresses: Annotated[list[Address], Meta(max_length=500)]
+
+
+class Subscribe(Frame, tag="subscribe"):
+    address: Address
+    on: bool = True
+
+
+class Block(Frame, tag="block"):
+    address: Address
+    on: bool = True
+
+
+class GroupCreate(Frame, tag="group_create"):
+    name: Annotated[str, Meta(max_length=256)] = ""
+    flag: Annotated[int, Meta(ge=0, lt=2**31)] = 0
+    members: Annotated[list[Address], Meta(max_length=1000)] = []
+
+
+class GroupSet(Frame, tag="group_set"):
+    gid: Gid
+    name: Annotated[str, Meta(max_length=256)] | None = None
+    flag: Annotated[int, Meta(ge=0, lt=2**31)] | None = None
+
+
+class GroupMembers(Frame, tag="group_members"):
+    gid: Gid
+    add: Annotated[list[Address], Meta(max_length=1000)] = []
+    remove: Annotated[list[Address], Meta(max_length=1000)] = []
+    flags: Annotated[int, Meta(ge=0, lt=2**31)] = 0x1F
+    admin: bool = False
+
+
+class GroupGet(Frame, tag="group_get"):
+    gid: Gid
+
+
+class Groups(Frame, tag="groups"):
+    pass
+
+
+class GroupDelete(Frame, tag="group_delete"):
+    gid: Gid
+
+
+class Ping(Frame, tag="ping"):
+    pass
+
+
+ClientFrame = Union[
+    Auth, Send, Ack, Read, Edit, Delete, Recall, History, Presence, ProfileSet, Profiles,
+    Subscribe, Block, GroupCreate, GroupSet, GroupMembers, GroupGet, Groups, GroupDelete, Ping,
+]
+FRAME_TYPES = {cls.__struct_config__.tag: cls for cls in ClientFrame.__args__}  # type: ignore[attr-defined]
+
+_decoder = msgspec.json.Decoder(ClientFrame)
+_loose = msgspec.json.Decoder()
+encode = msgspec.json.Encoder().encode
+
+
+def decode(data: str | bytes) -> ClientFrame:
+    """Parse one client frame, or raise ProtocolError naming what is wrong (and the frame's `r`)."""
+    try:
+        return _decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raw = _explain(data)
+        r = raw.get("r") if isinstance(raw.get("r"), (int, str)) else None
+        t = raw.get("t")
+        if not isinstance(t, str) or t not in FRAME_TYPES:
+            raise ProtocolError("UNKNOWN", f"unknown frame type {t!r}", r) from None
+        raise ProtocolError("BADREQUEST", f"{t}: {exc}", r) from None
+    except msgspec.DecodeError as exc:
+        raise ProtocolError("BADFRAME", f"not a JSON frame: {exc}") from None
+
+
+def _explain(data: str | bytes) -> dict[str, Any]:
+    try:
+        raw = _loose.decode(data)
+    except msgspec.DecodeError:
+        return {}
+    if not isinstance(raw, dict):
+        raise ProtocolError("BADFRAME", "a frame must be a JSON object")
+    return raw

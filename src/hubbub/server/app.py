@@ -1,0 +1,98 @@
+"""The ASGI application: WebSocket, backend API, SDK and demo pages on one port."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from importlib import resources
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+
+from ..bus import open_bus
+from ..config import Settings
+from ..core.admin import Admin
+from ..core.hub import Hub
+from ..store import open_store
+from . import backend, openapi
+from .ws import websocket_endpoint
+
+log = logging.getLogger("hubbub.server")
+
+PACKAGE = resources.files("hubbub")
+
+
+def _package_file(folder: str, name: str, media_type: str | None = None) -> Response:
+    path = PACKAGE / folder / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        return JSONResponse({"error": "NOTFOUND", "reason": f"no file {name!r}"}, status_code=404)
+    return FileResponse(str(path), media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+async def sdk_file(request: Request) -> Response:
+    name = request.path_params["name"]
+    media = "text/javascript" if name.endswith(".js") else "application/typescript" if name.endswith(".ts") else None
+    return _package_file("sdk", name, media)
+
+
+async def web_file(request: Request) -> Response:
+    return _package_file("web", request.path_params["name"])
+
+
+async def example_page(request: Request) -> Response:
+    return _package_file("web", "example.html", "text/html")
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def stats(request: Request) -> Response:
+    """Counts for operators and tests: open connections and users online on this node."""
+    hub: Hub = request.app.state.hub
+    return JSONResponse({"connections": hub.connection_count(), "users_online": len(hub.sessions),
+                         "by_address": {next(iter(d.values())).ident.address: len(d)
+                                        for d in hub.sessions.values() if d}})
+
+
+async def index(request: Request) -> Response:
+    return Response(
+        "<!doctype html><meta charset=utf-8><title>Hubbub</title><h1>Hubbub</h1><ul>"
+        "<li><a href=/example>example page (cross-tab sessions)</a>"
+        "<li><a href=/docs>backend API (OpenAPI)</a>"
+        "<li><a href=/sdk/mesibo.js>/sdk/mesibo.js</a> and <a href=/sdk/mesibo.d.ts>mesibo.d.ts</a></ul>",
+        media_type="text/html")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the application; the hub starts and stops with the app's lifespan."""
+    hub = Hub(settings, open_store(settings), open_bus(settings))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = Starlette(routes=[
+        Route("/", index),
+        Route("/health", health),
+        Route("/stats", stats),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Route("/backend", backend.endpoint, methods=["POST"]),
+        Route("/openapi.json", openapi.spec),
+        Route("/docs", openapi.docs_page),
+        Mount("/docs/static", app=openapi.static_files()),
+        Route("/sdk/{name}", sdk_file),
+        Route("/web/{name}", web_file),
+        Route("/example", example_page),
+    ], lifespan=lifespan)
+    app.state.hub = hub
+    app.state.admin = Admin(hub)
+    app.state.settings = settings
+    return app

@@ -1,0 +1,23 @@
+"""Stores: the source of truth. `open_store` picks one from the settings."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from .base import App, Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched, User
+from .sqlite import SQLiteStore
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings name: SQLite under data_dir unless database_url says otherwise."""
+    url = settings.database_url
+    if not url or url.startswith("sqlite:"):
+        path = url.removeprefix("sqlite:///") if url else str(settings.data_path / "hubbub.db")
+        return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch)
+    if url.startswith(("postgres://", "postgresql://")):
+        from .postgres import PostgresStore  # optional dependency
+        return PostgresStore(url)
+    raise ValueError(f"unsupported database_url {url!r}: use sqlite:///path or postgresql://...")
+
+
+__all__ = ["App", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",
+           "SQLiteStore", "open_store"]

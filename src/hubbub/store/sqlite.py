@@ -1,0 +1,609 @@
+"""The embedded store: SQLite in WAL mode, one writer thread with group commit, reads on the loop.
+
+Reads are short indexed look-ups that SQLite answers from its page cache in microseconds, so they
+run on the event loop's thread on their own connection (WAL lets them run beside the writer).
+Writes go through `BatchWriter`, which commits many operations per transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable
+
+import msgspec
+
+from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
+from .base import App, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
+from .batch import BatchWriter
+
+_json = msgspec.json.Encoder()
+_unjson = msgspec.json.Decoder()
+
+# delivery states of a message to one recipient
+PENDING, DELIVERED, READ, EXPIRED = 0, 1, 2, 3
+SKIP = '{"k":"skip"}'
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS apps(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users(
+  uid INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, address TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT '', picture TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
+  head INTEGER NOT NULL DEFAULT 0, lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
+  UNIQUE(app_id, address));
+CREATE TABLE IF NOT EXISTS tokens(
+  token_hash BLOB PRIMARY KEY, uid INTEGER NOT NULL, appid TEXT NOT NULL, device TEXT NOT NULL,
+  expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tokens_uid ON tokens(uid, device);
+CREATE TABLE IF NOT EXISTS devices(
+  uid INTEGER NOT NULL, device TEXT NOT NULL, cursor INTEGER NOT NULL, PRIMARY KEY(uid, device)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+  uid INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(uid, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages(
+  mid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, sender INTEGER NOT NULL, from_addr TEXT NOT NULL,
+  cid TEXT NOT NULL, to_uid INTEGER NOT NULL, to_addr TEXT NOT NULL, gid INTEGER NOT NULL, ts INTEGER NOT NULL,
+  expiry INTEGER NOT NULL, flag INTEGER NOT NULL, type INTEGER NOT NULL, message TEXT NOT NULL,
+  title TEXT NOT NULL, file TEXT, fwd INTEGER NOT NULL, edited INTEGER NOT NULL DEFAULT 0,
+  recalled INTEGER NOT NULL DEFAULT 0, UNIQUE(sender, cid));
+CREATE INDEX IF NOT EXISTS messages_pair ON messages(sender, to_uid, mid) WHERE gid = 0;
+CREATE INDEX IF NOT EXISTS messages_group ON messages(gid, mid) WHERE gid != 0;
+CREATE TABLE IF NOT EXISTS deliveries(
+  uid INTEGER NOT NULL, seq INTEGER NOT NULL, mid INTEGER NOT NULL, state INTEGER NOT NULL,
+  deadline INTEGER NOT NULL, PRIMARY KEY(uid, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_mid ON deliveries(mid, uid);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(deadline) WHERE state = 0;
+CREATE TABLE IF NOT EXISTS hidden(uid INTEGER NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(uid, mid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS groups(
+  gid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, name TEXT NOT NULL, flag INTEGER NOT NULL,
+  expiry INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS members(
+  gid INTEGER NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL, admin INTEGER NOT NULL,
+  PRIMARY KEY(gid, uid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_uid ON members(uid, gid);
+CREATE TABLE IF NOT EXISTS subs(uid INTEGER NOT NULL, target INTEGER NOT NULL, PRIMARY KEY(uid, target)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS subs_target ON subs(target, uid);
+CREATE TABLE IF NOT EXISTS blocks(uid INTEGER NOT NULL, blocked INTEGER NOT NULL, PRIMARY KEY(uid, blocked)) WITHOUT ROWID;
+"""
+
+_STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
+
+
+class _Log:
+    """Appends events inside one write operation and remembers the heads it moved."""
+
+    __slots__ = ("conn", "heads", "touched")
+
+    def __init__(self, conn: sqlite3.Connection, heads: dict[int, int]) -> None:
+        self.conn = conn
+        self.heads = heads
+        self.touched: Touched = {}
+
+    def head(self, uid: int) -> int:
+        seq = self.touched.get(uid)
+        if seq is None:
+            seq = self.heads.get(uid)
+        if seq is None:
+            row = self.conn.execute("SELECT head FROM users WHERE uid=?", (uid,)).fetchone()
+            seq = row[0] if row else 0
+        return seq
+
+    def append(self, uid: int, body: str) -> int:
+        seq = self.head(uid) + 1
+        self.conn.execute("INSERT INTO events(uid, seq, body) VALUES(?,?,?)", (uid, seq, body))
+        self.touched[uid] = seq
+        return seq
+
+    def finish(self) -> Touched:
+        if self.touched:
+            self.conn.executemany("UPDATE users SET head=? WHERE uid=?",
+                                  [(seq, uid) for uid, seq in self.touched.items()])
+        return self.touched
+
+
+def _event(**fields: Any) -> str:
+    return _json.encode(fields).decode()
+
+
+class SQLiteStore:
+    """Store on one SQLite file (see module docstring)."""
+
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL", max_batch: int = 512) -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous.upper()
+        if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"sqlite_synchronous must be NORMAL, FULL, EXTRA or OFF, not {synchronous!r}")
+        self._heads: dict[int, int] = {}  # written only by the writer thread
+        self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._heads.clear)
+        self._db: sqlite3.Connection | None = None
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")
+        return conn
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        setup = self._connect()
+        setup.executescript(SCHEMA)
+        setup.close()
+        self._db = self._connect()
+        self._writer.start()
+
+    async def close(self) -> None:
+        self._writer.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "store is not open"
+        return self._db
+
+    def _q(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        return self.db.execute(sql, args).fetchall()
+
+    def _q1(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        return self.db.execute(sql, args).fetchone()
+
+    async def _write(self, fn: Callable[..., Any], *args: Any) -> tuple[Any, Touched]:
+        """Run fn(log, *args) in the next batch; return (its result, the heads it moved)."""
+        return await self._writer.run(self._in_tx, fn, args)
+
+    def _in_tx(self, conn: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Touched]:
+        log = _Log(conn, self._heads)
+        result = fn(log, *args)
+        touched = log.finish()
+        self._heads.update(touched)  # only after the operation succeeded (the savepoint holds)
+        return result, touched
+
+    # -- apps, users, tokens --------------------------------------------------------------------
+
+    async def create_app(self, name: str, token_hash: bytes, now: int) -> App:
+        def op(log: _Log) -> App:
+            cur = log.conn.execute("INSERT INTO apps(name, token_hash, created) VALUES(?,?,?)", (name, token_hash, now))
+            return App(cur.lastrowid or 0, name, now)
+        app, _ = await self._write(op)
+        return app
+
+    async def list_apps(self) -> list[App]:
+        return [App(*r) for r in self._q("SELECT id, name, created FROM apps ORDER BY id")]
+
+    async def app_by_token(self, token_hash: bytes) -> App | None:
+        r = self._q1("SELECT id, name, created FROM apps WHERE token_hash=?", (token_hash,))
+        return App(*r) if r else None
+
+    async def app_by_name(self, name: str) -> App | None:
+        r = self._q1("SELECT id, name, created FROM apps WHERE name=?", (name,))
+        return App(*r) if r else None
+
+    _USER = "SELECT uid, app_id, address, name, status, picture, active, lastseen, created FROM users"
+
+    @staticmethod
+    def _user(r: Any) -> User:
+        return User(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+
+    async def upsert_user(self, app_id: int, address: str, name: str | None, active: bool | None,
+                          now: int) -> tuple[User, bool]:
+        def op(log: _Log) -> bool:
+            cur = log.conn.execute(
+                "INSERT INTO users(app_id, address, name, active, created) VALUES(?,?,?,?,?) "
+                "ON CONFLICT(app_id, address) DO NOTHING",
+                (app_id, address, name or "", 1 if active is None else int(active), now))
+            created = cur.rowcount == 1
+            if not created:
+                if name is not None:
+                    log.conn.execute("UPDATE users SET name=? WHERE app_id=? AND address=?", (name, app_id, address))
+                if active is not None:
+                    log.conn.execute("UPDATE users SET active=? WHERE app_id=? AND address=?", (int(active), app_id, address))
+            return created
+        created, _ = await self._write(op)
+        user = await self.user(app_id, address)
+        assert user is not None
+        return user, created
+
+    async def user(self, app_id: int, address: str) -> User | None:
+        r = self._q1(self._USER + " WHERE app_id=? AND address=?", (app_id, address))
+        return self._user(r) if r else None
+
+    async def user_by_uid(self, uid: int) -> User | None:
+        r = self._q1(self._USER + " WHERE uid=?", (uid,))
+        return self._user(r) if r else None
+
+    async def users(self, app_id: int, pattern: str, offset: int, limit: int) -> list[User]:
+        like = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        rows = self._q(self._USER + " WHERE app_id=? AND address LIKE ? ESCAPE '\\' ORDER BY uid LIMIT ? OFFSET ?",
+                       (app_id, like or "%", limit, offset))
+        return [self._user(r) for r in rows]
+
+    async def delete_user(self, uid: int) -> Touched:
+        def op(log: _Log) -> None:
+            c = log.conn
+            gids = [r[0] for r in c.execute("SELECT gid FROM members WHERE uid=?", (uid,))]
+            addr = c.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
+            for table, col in (("tokens", "uid"), ("devices", "uid"), ("events", "uid"), ("deliveries", "uid"),
+                               ("hidden", "uid"), ("members", "uid"), ("subs", "uid"), ("subs", "target"),
+                               ("blocks", "uid"), ("blocks", "blocked"), ("users", "uid")):
+                c.execute(f"DELETE FROM {table} WHERE {col}=?", (uid,))
+            self._heads.pop(uid, None)
+            if addr:
+                for gid in gids:
+                    self._group_event(log, gid, "members", removed=[addr[0]])
+        _, touched = await self._write(op)
+        return touched
+
+    async def add_token(self, token_hash: bytes, uid: int, appid: str, device: str, expires: int, now: int) -> None:
+        def op(log: _Log) -> None:
+            log.conn.execute("INSERT INTO tokens(token_hash, uid, appid, device, expires, created) VALUES(?,?,?,?,?,?)",
+                             (token_hash, uid, appid, device, expires, now))
+            # a new device starts at the user's head: it gets what comes next, and history on request
+            log.conn.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) ON CONFLICT DO NOTHING",
+                             (uid, device, log.head(uid)))
+        await self._write(op)
+
+    async def token(self, token_hash: bytes) -> TokenInfo | None:
+        r = self._q1("SELECT t.uid, u.app_id, u.address, t.appid, t.device, t.expires, t.revoked, u.active "
+                     "FROM tokens t JOIN users u ON u.uid=t.uid WHERE t.token_hash=?", (token_hash,))
+        return TokenInfo(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7])) if r else None
+
+    async def revoke_tokens(self, uid: int, device: str | None) -> list[str]:
+        def op(log: _Log) -> list[str]:
+            where, args = ("uid=? AND revoked=0", (uid,)) if device is None else \
+                ("uid=? AND device=? AND revoked=0", (uid, device))
+            devices = [r[0] for r in log.conn.execute(f"SELECT DISTINCT device FROM tokens WHERE {where}", args)]
+            log.conn.execute(f"UPDATE tokens SET revoked=1 WHERE {where}", args)
+            return devices
+        devices, _ = await self._write(op)
+        return devices
+
+    # -- the event log --------------------------------------------------------------------------
+
+    async def head(self, uid: int) -> int:
+        r = self._q1("SELECT head FROM users WHERE uid=?", (uid,))
+        return r[0] if r else 0
+
+    async def cursor(self, uid: int, device: str) -> int:
+        r = self._q1("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device))
+        return r[0] if r else 0
+
+    async def events_after(self, uid: int, after: int, limit: int, now: int) -> tuple[list[str], list[int]]:
+        """Frame items for the events after `after`, and the seqs of messages that expired unseen.
+
+        An incoming message past its deadline and not yet delivered is replaced by a `skip`
+        placeholder so the stream stays gap-free; the caller expires it.
+        """
+        rows = self._q("SELECT e.seq, e.body, d.state, d.deadline FROM events e "
+                       "LEFT JOIN deliveries d ON d.uid=e.uid AND d.seq=e.seq "
+                       "WHERE e.uid=? AND e.seq>? ORDER BY e.seq LIMIT ?", (uid, after, limit))
+        items: list[str] = []
+        overdue: list[int] = []
+        for seq, body, state, deadline in rows:
+            if state == EXPIRED or (state == PENDING and deadline < now):
+                if state == PENDING:
+                    overdue.append(seq)
+                body = SKIP
+            items.append('{"seq":%d,%s' % (seq, body[1:]))
+        return items, overdue
+
+    async def ack(self, uid: int, device: str, seq: int, address: str, now: int) -> Touched:
+        def op(log: _Log) -> None:
+            c = log.conn
+            row = c.execute("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device)).fetchone()
+            old = row[0] if row else 0
+            if seq <= old:
+                return
+            head = log.head(uid)
+            new = min(seq, head)
+            c.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
+                      "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", (uid, device, new))
+            due = c.execute("SELECT d.seq, m.mid, m.sender, m.cid, m.gid FROM deliveries d JOIN messages m ON m.mid=d.mid "
+                            "WHERE d.uid=? AND d.seq>? AND d.seq<=? AND d.state=0", (uid, old, new)).fetchall()
+            if not due:
+                return
+            c.executemany("UPDATE deliveries SET state=1 WHERE uid=? AND seq=?", [(uid, s) for s, *_ in due])
+            for _seq, mid, sender, cid, gid in due:
+                log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                          status=int(Status.DELIVERED)))
+        _, touched = await self._write(op)
+        return touched
+
+    def _expire_rows(self, log: _Log, rows: list[Any], now: int) -> None:
+        for uid, seq, mid in rows:
+            cur = log.conn.execute("UPDATE deliveries SET state=3 WHERE uid=? AND seq=? AND state=0", (uid, seq))
+            if cur.rowcount != 1:
+                continue
+            m = log.conn.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
+            addr = log.conn.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
+            if m and addr:
+                log.append(m[0], _event(k="status", ts=now, mid=mid, cid=m[1], peer=addr[0], gid=m[2],
+                                        status=int(Status.EXPIRED)))
+
+    async def expire(self, uid: int, seqs: list[int], now: int) -> Touched:
+        def op(log: _Log) -> None:
+            rows = [(uid, s, r[0]) for s in seqs for r in log.conn.execute(
+                "SELECT mid FROM deliveries WHERE uid=? AND seq=? AND state=0 AND deadline<?", (uid, s, now))]
+            self._expire_rows(log, rows, now)
+        _, touched = await self._write(op)
+        return touched
+
+    async def expire_due(self, before: int, now: int, limit: int) -> Touched:
+        def op(log: _Log) -> None:
+            rows = log.conn.execute("SELECT uid, seq, mid FROM deliveries WHERE state=0 AND deadline<? LIMIT ?",
+                                    (before, limit)).fetchall()
+            self._expire_rows(log, rows, now)
+        _, touched = await self._write(op)
+        return touched
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def sent(self, sender: int, cid: str) -> SendResult | None:
+        r = self._q1("SELECT mid, ts FROM messages WHERE sender=? AND cid=?", (sender, cid))
+        return SendResult(r[0], cid, int(Status.SENT), r[1], dup=True) if r else None
+
+    async def send(self, msg: OutMessage) -> tuple[SendResult, Touched]:
+        def op(log: _Log) -> SendResult:
+            c = log.conn
+            file = _json.encode(msg.file).decode() if msg.file else None
+            cur = c.execute(
+                "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
+                "message, title, file, fwd) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sender, cid) DO NOTHING",
+                (msg.app_id, msg.sender, msg.sender_address, msg.cid, msg.to, msg.to_address, msg.gid, msg.ts,
+                 msg.expiry, msg.flag, msg.type, msg.message, msg.title, file, int(msg.fwd)))
+            if cur.rowcount != 1:  # a resend of a cid already committed
+                r = c.execute("SELECT mid, ts FROM messages WHERE sender=? AND cid=?", (msg.sender, msg.cid)).fetchone()
+                return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
+            mid = cur.lastrowid or 0
+            common = dict(ts=msg.ts, mid=mid, **{"from": msg.sender_address}, gid=msg.gid, message=msg.message,
+                          title=msg.title, flag=msg.flag, expiry=msg.expiry, type=msg.type)
+            if msg.file:
+                common["file"] = msg.file
+            if msg.fwd:
+                common["fwd"] = True
+            log.append(msg.sender, _event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address,
+                                          status=int(Status.SENT), **common))
+            incoming = _event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
+            if msg.gid:
+                rows = c.execute("SELECT uid, flags FROM members WHERE gid=?", (msg.gid,)).fetchall()
+                gflag = c.execute("SELECT flag FROM groups WHERE gid=?", (msg.gid,)).fetchone()[0]
+                selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
+                recipients = [u for u, flags in rows
+                              if (not selected or flags & MemberFlag.RECV) and (u != msg.sender or loop)]
+            else:
+                recipients = [msg.to]
+            for uid in recipients:
+                seq = log.append(uid, incoming)
+                c.execute("INSERT INTO deliveries(uid, seq, mid, state, deadline) VALUES(?,?,?,0,?)",
+                          (uid, seq, mid, msg.deadline))
+            return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
+        return await self._write(op)
+
+    async def read(self, uid: int, address: str, mids: list[int], now: int) -> tuple[int, Touched]:
+        def op(log: _Log) -> int:
+            c = log.conn
+            count = 0
+            for mid in mids:
+                row = c.execute("SELECT d.seq, d.state, m.sender, m.cid, m.gid, m.flag, m.from_addr FROM deliveries d "
+                                "JOIN messages m ON m.mid=d.mid WHERE d.mid=? AND d.uid=?", (mid, uid)).fetchone()
+                if row is None or row[1] in (READ, EXPIRED):
+                    continue
+                seq, _state, sender, cid, gid, flag, from_addr = row
+                c.execute("UPDATE deliveries SET state=2 WHERE uid=? AND seq=?", (uid, seq))
+                count += 1
+                if flag & Flag.READRECEIPT:
+                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                              status=int(Status.READ)))
+                log.append(uid, _event(k="status", ts=now, mid=mid, peer=from_addr if not gid else "", gid=gid,
+                                       status=int(Status.RECEIVEDREAD)))
+            return count
+        return await self._write(op)
+
+    async def update(self, uid: int, mid: int, op_name: str, text: str | None, now: int) -> Touched:
+        """edit / recall (own messages, to everyone who has it) or delete (for this user's devices)."""
+        def op(log: _Log) -> None:
+            c = log.conn
+            m = c.execute("SELECT sender, from_addr, to_uid, to_addr, gid FROM messages WHERE mid=?", (mid,)).fetchone()
+            if m is None:
+                raise LookupError("no such message")
+            sender, from_addr, to_uid, to_addr, gid = m
+            parties = {sender} | {r[0] for r in c.execute("SELECT uid FROM deliveries WHERE mid=?", (mid,))}
+            if uid not in parties:
+                raise LookupError("no such message")
+            if op_name == "delete":
+                c.execute("INSERT INTO hidden(uid, mid) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, mid))
+                peer = to_addr if uid == sender else (from_addr if not gid else "")
+                log.append(uid, _event(k="update", ts=now, mid=mid, op="delete", peer=peer, gid=gid))
+                return
+            if uid != sender:
+                raise PermissionError("only the sender may edit or recall a message")
+            if op_name == "edit":
+                c.execute("UPDATE messages SET message=?, edited=1 WHERE mid=?", (text or "", mid))
+            else:
+                c.execute("UPDATE messages SET message='', title='', file=NULL, recalled=1 WHERE mid=?", (mid,))
+            for party in sorted(parties):
+                peer = to_addr if party == sender else (from_addr if not gid else "")
+                fields: dict[str, Any] = dict(k="update", ts=now, mid=mid, op=op_name, peer=peer, gid=gid)
+                if op_name == "edit":
+                    fields["message"] = text or ""
+                log.append(party, _event(**fields))
+        _, touched = await self._write(op)
+        return touched
+
+    async def history(self, uid: int, peer: int, gid: int, before: int | None,
+                      limit: int) -> tuple[list[dict[str, Any]], bool]:
+        bound = before if before is not None else 2**62
+        cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
+                "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, d.state FROM messages m "
+                "LEFT JOIN deliveries d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
+        if gid:
+            rows = self._q(cols + "WHERE m.gid=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
+                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, bound, uid, limit + 1))
+        else:
+            rows = self._q(cols + "WHERE m.gid=0 AND ((m.sender=? AND m.to_uid=?) OR (m.sender=? AND m.to_uid=?)) "
+                           "AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
+                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, uid, peer, peer, uid, bound, uid, limit + 1))
+        out: list[dict[str, Any]] = []
+        for (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
+             edited, recalled, state) in rows[:limit]:
+            mine = sender == uid
+            if not mine and state == EXPIRED:
+                continue
+            m: dict[str, Any] = {"k": "msg", "ts": ts, "mid": mid, "dir": "out" if mine else "in", "from": from_addr,
+                                 "peer": (to_addr if mine else (from_addr if not mgid else "")), "gid": mgid,
+                                 "message": message, "title": title, "flag": flag, "expiry": expiry, "type": type_}
+            if mine:
+                m["cid"] = cid
+                m["status"] = int(_STATUS_OUT.get(state, Status.SENT)) if state is not None else int(Status.SENT)
+            else:
+                m["status"] = int(Status.RECEIVEDREAD if state == READ else Status.RECEIVEDNEW)
+            if file:
+                m["file"] = _unjson.decode(file)
+            if fwd:
+                m["fwd"] = True
+            if edited:
+                m["edited"] = True
+            if recalled:
+                m["recalled"] = True
+            out.append(m)
+        return out, len(rows) > limit
+
+    async def is_blocked(self, by: int, uid: int) -> bool:
+        return self._q1("SELECT 1 FROM blocks WHERE uid=? AND blocked=?", (by, uid)) is not None
+
+    # -- profiles -------------------------------------------------------------------------------
+
+    async def set_profile(self, uid: int, fields: dict[str, Any], now: int) -> Touched:
+        def op(log: _Log) -> None:
+            c = log.conn
+            cols = {k: v for k, v in fields.items() if k in ("name", "status", "picture") and v is not None}
+            if cols:
+                c.execute(f"UPDATE users SET {', '.join(f'{k}=?' for k in cols)} WHERE uid=?", (*cols.values(), uid))
+            u = c.execute("SELECT address, name, status, picture FROM users WHERE uid=?", (uid,)).fetchone()
+            if u is None:
+                raise LookupError("no such user")
+            body = _event(k="profile", ts=now, address=u[0], name=u[1], status=u[2], picture=u[3])
+            audience = {uid}
+            audience.update(r[0] for r in c.execute("SELECT uid FROM subs WHERE target=?", (uid,)))
+            audience.update(r[0] for r in c.execute(
+                "SELECT DISTINCT o.uid FROM members m JOIN members o ON o.gid=m.gid WHERE m.uid=?", (uid,)))
+            for who in sorted(audience):
+                log.append(who, body)
+        _, touched = await self._write(op)
+        return touched
+
+    async def set_lastseen(self, uid: int, ts: int) -> None:
+        def op(log: _Log) -> None:
+            log.conn.execute("UPDATE users SET lastseen=? WHERE uid=?", (ts, uid))
+        await self._write(op)
+
+    async def subscribe(self, uid: int, target: int, on: bool) -> None:
+        def op(log: _Log) -> None:
+            if on:
+                log.conn.execute("INSERT INTO subs(uid, target) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, target))
+            else:
+                log.conn.execute("DELETE FROM subs WHERE uid=? AND target=?", (uid, target))
+        await self._write(op)
+
+    async def subscribers(self, uid: int) -> list[int]:
+        return [r[0] for r in self._q("SELECT uid FROM subs WHERE target=?", (uid,))]
+
+    async def block(self, uid: int, target: int, on: bool) -> None:
+        def op(log: _Log) -> None:
+            if on:
+                log.conn.execute("INSERT INTO blocks(uid, blocked) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, target))
+            else:
+                log.conn.execute("DELETE FROM blocks WHERE uid=? AND blocked=?", (uid, target))
+        await self._write(op)
+
+    # -- groups ---------------------------------------------------------------------------------
+
+    _GROUP = "SELECT gid, app_id, name, flag, expiry, active FROM groups"
+
+    def _members(self, conn: sqlite3.Connection, gid: int) -> list[Member]:
+        return [Member(r[0], r[1], r[2], bool(r[3])) for r in conn.execute(
+            "SELECT m.uid, u.address, m.flags, m.admin FROM members m JOIN users u ON u.uid=m.uid "
+            "WHERE m.gid=? ORDER BY m.uid", (gid,))]
+
+    def _group_row(self, conn: sqlite3.Connection, r: Any, with_members: bool) -> Group:
+        g = Group(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
+        if with_members:
+            g.members = self._members(conn, g.gid)
+        return g
+
+    async def group(self, gid: int, with_members: bool = True) -> Group | None:
+        r = self._q1(self._GROUP + " WHERE gid=?", (gid,))
+        return self._group_row(self.db, r, with_members) if r else None
+
+    async def groups_of(self, uid: int) -> list[Group]:
+        rows = self._q(self._GROUP + " WHERE gid IN (SELECT gid FROM members WHERE uid=?) ORDER BY gid", (uid,))
+        return [self._group_row(self.db, r, True) for r in rows]
+
+    async def app_groups(self, app_id: int) -> list[Group]:
+        return [self._group_row(self.db, r, False) for r in self._q(self._GROUP + " WHERE app_id=? ORDER BY gid", (app_id,))]
+
+    def _group_event(self, log: _Log, gid: int, op: str, removed: list[str] | None = None,
+                     also: list[int] | None = None, now: int = 0) -> None:
+        """Tell every member (and `also`, e.g. those just removed) what the group looks like now."""
+        r = log.conn.execute(self._GROUP + " WHERE gid=?", (gid,)).fetchone()
+        if r is None:
+            return
+        g = self._group_row(log.conn, r, True)
+        body = _event(k="group", ts=now, op=op, gid=gid, name=g.name, flag=g.flag, active=g.active,
+                      members=[{"address": m.address, "flags": m.flags, "admin": m.admin} for m in g.members],
+                      removed=removed or [])
+        for uid in sorted({m.uid for m in g.members} | set(also or [])):
+            log.append(uid, body)
+
+    async def create_group(self, app_id: int, name: str, flag: int, expiry: int,
+                           members: list[tuple[int, int, bool]], now: int) -> tuple[int, Touched]:
+        def op(log: _Log) -> int:
+            cur = log.conn.execute("INSERT INTO groups(app_id, name, flag, expiry, created) VALUES(?,?,?,?,?)",
+                                   (app_id, name, flag, expiry, now))
+            gid = cur.lastrowid or 0
+            log.conn.executemany("INSERT INTO members(gid, uid, flags, admin) VALUES(?,?,?,?) ON CONFLICT DO NOTHING",
+                                 [(gid, uid, flags, int(admin)) for uid, flags, admin in members])
+            self._group_event(log, gid, "create", now=now)
+            return gid
+        return await self._write(op)
+
+    async def set_group(self, gid: int, name: str | None, flag: int | None, expiry: int | None,
+                        active: bool | None, now: int) -> Touched:
+        def op(log: _Log) -> None:
+            cols = {k: v for k, v in (("name", name), ("flag", flag), ("expiry", expiry),
+                                      ("active", None if active is None else int(active))) if v is not None}
+            if cols:
+                log.conn.execute(f"UPDATE groups SET {', '.join(f'{k}=?' for k in cols)} WHERE gid=?",
+                                 (*cols.values(), gid))
+            self._group_event(log, gid, "set", now=now)
+        _, touched = await self._write(op)
+        return touched
+
+    async def edit_members(self, gid: int, add: list[tuple[int, int, bool]], remove: list[int], now: int) -> Touched:
+        def op(log: _Log) -> None:
+            c = log.conn
+            c.executemany("INSERT INTO members(gid, uid, flags, admin) VALUES(?,?,?,?) "
+                          "ON CONFLICT(gid, uid) DO UPDATE SET flags=excluded.flags, admin=excluded.admin",
+                          [(gid, uid, flags, int(admin)) for uid, flags, admin in add])
+            gone = [r for uid in remove for r in c.execute(
+                "SELECT m.uid, u.address FROM members m JOIN users u ON u.uid=m.uid WHERE m.gid=? AND m.uid=?", (gid, uid))]
+            c.executemany("DELETE FROM members WHERE gid=? AND uid=?", [(gid, uid) for uid, _ in gone])
+            self._group_event(log, gid, "members", removed=[a for _, a in gone], also=[u for u, _ in gone], now=now)
+        _, touched = await self._write(op)
+        return touched
+
+    async def delete_group(self, gid: int, now: int) -> Touched:
+        def op(log: _Log) -> None:
+            members = [r[0] for r in log.conn.execute("SELECT uid FROM members WHERE gid=?", (gid,))]
+            log.conn.execute("UPDATE groups SET active=0 WHERE gid=?", (gid,))
+            body = _event(k="group", ts=now, op="delete", gid=gid)
+            for uid in members:
+                log.append(uid, body)
+            log.conn.execute("DELETE FROM members WHERE gid=?", (gid,))
+        _, touched = await self._write(op)
+        return touched
