@@ -393,9 +393,12 @@ class SQLiteStore:
                                 "JOIN messages m ON m.mid=d.mid WHERE d.mid=? AND d.uid=?", (mid, uid)).fetchone()
                 if row is None or row[1] in (READ, EXPIRED):
                     continue
-                seq, _state, sender, cid, gid, flag, from_addr = row
+                seq, state, sender, cid, gid, flag, from_addr = row
                 c.execute("UPDATE deliveries SET state=2 WHERE uid=? AND seq=?", (uid, seq))
                 count += 1
+                if state == PENDING:  # read before its ack was stored: it was delivered too
+                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                              status=int(Status.DELIVERED)))
                 if flag & Flag.READRECEIPT:
                     log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
                                               status=int(Status.READ)))

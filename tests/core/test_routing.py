@@ -1,0 +1,347 @@
+"""Message routing through the hub, without sockets: statuses, multi-device sync, permissions, limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hubbub.protocol.constants import Close, Status
+
+from .conftest import Harness
+
+
+async def test_message_to_offline_user_arrives_on_connect(harness: Harness) -> None:
+    bob_token = await harness.token("bob")
+    alice = await harness.device("alice")
+    res = await alice.request("send", cid="c1", to="bob", message="hello")
+    assert res["ok"] and res["status"] == Status.SENT and res["mid"] > 0
+    bob = await harness.connect(bob_token)
+    [event] = await bob.wait_events(1)
+    assert event["k"] == "msg" and event["dir"] == "in" and event["from"] == "alice"
+    assert event["message"] == "hello" and event["mid"] == res["mid"] and "cid" not in event
+    # the ack turns into DELIVERED at the sender
+    status = (await alice.wait_events(2))[1]
+    assert status["k"] == "status" and status["status"] == Status.DELIVERED and status["cid"] == "c1"
+
+
+async def test_every_device_sees_everything_once_in_order(harness: Harness) -> None:
+    """Three devices of bob online, a fourth offline; alice and bob's own devices send."""
+    tokens = [await harness.token("bob", f"b{i}") for i in range(4)]
+    devices = [await harness.connect(t) for t in tokens[:3]]
+    alice = await harness.device("alice")
+    expected = []
+    for i in range(30):
+        if i % 3 == 0:
+            res = await devices[i % 3 + 1 if i % 2 else 0].request("send", cid=f"b{i}", to="alice", message=f"m{i}")
+        else:
+            res = await alice.request("send", cid=f"a{i}", to="bob", message=f"m{i}")
+        assert res["status"] == Status.SENT
+        expected.append(f"m{i}")
+    for d in devices:
+        await d.wait_events(30)
+        assert [e["message"] for e in d.messages()] == expected
+        assert [e["seq"] for e in d.events] == sorted({e["seq"] for e in d.events})
+    late = await harness.connect(tokens[3])
+    await late.wait_events(30)
+    assert [e["message"] for e in late.messages()][:30] == expected
+
+
+async def test_resend_after_lost_answer_gives_one_message(harness: Harness) -> None:
+    token = await harness.token("alice")
+    bob = await harness.device("bob")
+    first = await harness.connect(token)
+    await first.feed({"t": "send", "r": 1, "cid": "same", "to": "bob", "message": "once"})
+    await first.session.closed()  # the connection is cut; the answer may or may not have left
+    again = await harness.connect(token)
+    res = await again.request("send", cid="same", to="bob", message="once")
+    assert res["status"] == Status.SENT and res["dup"] is True
+    await bob.wait_events(1)
+    await asyncio.sleep(0.2)
+    while not bob.transport.inbox.empty():
+        frame = bob.transport.inbox.get_nowait()
+        if frame["t"] == "events":
+            bob._apply(frame)
+    assert [e["message"] for e in bob.messages()] == ["once"]
+
+
+async def test_expiry_zero_to_offline_user_is_useroffline(harness: Harness) -> None:
+    await harness.token("bob")
+    alice = await harness.device("alice")
+    res = await alice.request("send", cid="c", to="bob", message="now or never", expiry=0)
+    assert res["status"] == Status.USEROFFLINE
+    bob = await harness.device("bob")
+    res = await alice.request("send", cid="c2", to="bob", message="now", expiry=0)
+    assert res["status"] == Status.SENT
+    assert (await bob.wait_events(1))[0]["message"] == "now"
+
+
+@pytest.mark.settings(expiry_sweep_interval=0.05)
+async def test_expired_message_is_never_delivered_and_sender_sees_expired(harness: Harness) -> None:
+    bob_token = await harness.token("bob")
+    alice = await harness.device("alice")
+    res = await alice.request("send", cid="c", to="bob", message="stale", expiry=1)
+    later = await alice.request("send", cid="c2", to="bob", message="fresh")
+    await asyncio.sleep(1.1)
+    bob = await harness.connect(bob_token)
+    events = await bob.wait_events(2)
+    assert events[0]["k"] == "skip" and events[1]["message"] == "fresh"
+    assert all(e.get("mid") != res["mid"] for e in events)
+    statuses = [e for e in await alice.wait_events(4) if e["k"] == "status"]
+    assert {(e["mid"], e["status"]) for e in statuses} == {(res["mid"], Status.EXPIRED),
+                                                          (later["mid"], Status.DELIVERED)}
+
+
+@pytest.mark.settings(max_devices=8)
+async def test_ninth_device_is_refused(harness: Harness) -> None:
+    for i in range(8):
+        await harness.device("alice", f"d{i}")
+    ninth = await harness.connect(await harness.token("alice", "d8"), expect="error")
+    assert ninth.error["code"] == "TOOMANYDEVICES" and "8 devices" in ninth.error["reason"]  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    assert ninth.transport.closed and ninth.transport.closed[0] == Close.TOOMANYDEVICES
+
+
+async def test_token_for_another_appid_fails(harness: Harness) -> None:
+    token = await harness.token("alice", appid="com.example.x")
+    d = await harness.connect(token, appid="com.example.y", expect="error")
+    assert d.error["code"] == "AUTHFAIL" and "appid" in d.error["reason"]  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    assert d.transport.closed and d.transport.closed[0] == Close.AUTHFAIL
+
+
+async def test_revoked_and_expired_and_unknown_tokens_fail(harness: Harness) -> None:
+    token = await harness.token("alice", "d1")
+    user = await harness.admin.user(harness.app, "alice")
+    await harness.admin.revoke(user, "d1")
+    d = await harness.connect(token, expect="error")
+    assert d.error["reason"] == "token revoked"  # type: ignore[attr-defined]
+    d = await harness.connect("usr_nonsense", expect="error")
+    assert d.error["reason"] == "unknown token"  # type: ignore[attr-defined]
+    token = await harness.token("alice", "d2", expiry=1)
+    harness.hub.now = lambda: 10**13 * 2  # type: ignore[method-assign]
+    d = await harness.connect(token, expect="error")
+    assert d.error["reason"] == "token expired"  # type: ignore[attr-defined]
+
+
+async def test_second_connection_of_a_device_signs_out_the_first(harness: Harness) -> None:
+    token = await harness.token("alice")
+    first = await harness.connect(token)
+    await harness.connect(token)
+    frame = await first.next_of("signout")
+    assert "replaced" in frame["reason"]
+    await asyncio.sleep(0.05)
+    assert first.transport.closed and first.transport.closed[0] == Close.SIGNOUT
+
+
+async def test_no_reading_others_messages_or_sending_as_them(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    mallory = await harness.device("mallory")
+    res = await alice.request("send", cid="x", to="bob", message="private")
+    # mallory cannot page through alice and bob's conversation: history is always her own view
+    hist = await mallory.request("history", peer="bob")
+    assert hist["messages"] == []
+    hist = await mallory.request("history", peer="alice")
+    assert hist["messages"] == []
+    # there is no `from` in a send: the sender is always the authenticated user
+    await mallory.feed({"t": "send", "r": 9, "cid": "y", "to": "bob", "from": "alice", "message": "fake"})
+    r = await mallory.next_of("res")
+    assert r["ok"]
+    [event] = [e for e in await bob.wait_events(2) if e["k"] == "msg" and e["message"] == "fake"]
+    assert event["from"] == "mallory"
+    # nor edit, recall or read-receipt someone else's message
+    for t in ("edit", "recall"):
+        out = await mallory.request(t, mid=res["mid"], message="x")
+        assert out["ok"] is False and out["error"] in ("NOTFOUND", "FORBIDDEN")
+    assert (await mallory.request("read", mids=[res["mid"]]))["count"] == 0
+
+
+async def test_group_messages_and_membership(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    carol = await harness.device("carol")
+    created = await alice.request("group_create", name="team", members=["bob"])
+    gid = created["gid"]
+    res = await alice.request("send", cid="g1", gid=gid, message="hi team")
+    assert res["status"] == Status.SENT
+    bob_events = await bob.wait_events(2)
+    assert bob_events[0]["k"] == "group" and bob_events[1]["message"] == "hi team" and bob_events[1]["gid"] == gid
+    refused = await carol.request("send", cid="g2", gid=gid, message="let me in")
+    assert refused["status"] == Status.NOTMEMBER
+    assert (await carol.request("send", cid="g3", gid=999, message="?"))["status"] == Status.INVALIDDEST
+    assert (await carol.request("history", gid=gid))["ok"] is False
+    # non-admins cannot add members; admins can; removal reaches the removed member
+    assert (await bob.request("group_members", gid=gid, add=["carol"]))["error"] == "FORBIDDEN"
+    assert (await alice.request("group_members", gid=gid, add=["carol"]))["ok"]
+    assert (await carol.wait_events(1))[0]["k"] == "group"
+    assert (await alice.request("group_members", gid=gid, remove=["carol"]))["ok"]
+    removed = (await carol.wait_events(2))[1]
+    assert removed["removed"] == ["carol"]
+    assert (await carol.request("send", cid="g4", gid=gid, message="x"))["status"] == Status.NOTMEMBER
+
+
+async def test_invalid_destination_and_blocked(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    assert (await alice.request("send", cid="a", to="nobody", message="x"))["status"] == Status.INVALIDDEST
+    assert (await bob.request("block", address="alice"))["ok"]
+    assert (await alice.request("send", cid="b", to="bob", message="x"))["status"] == Status.BLOCKED
+
+
+async def test_read_receipts_only_when_asked(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    bob2 = await harness.device("bob", "d2")
+    asked = await alice.request("send", cid="r1", to="bob", message="read me", flag=3)
+    quiet = await alice.request("send", cid="r2", to="bob", message="no receipt", flag=1)
+    await bob.wait_events(2)
+    assert (await bob.request("read", mids=[asked["mid"], quiet["mid"]]))["count"] == 2
+    alice_statuses = [(e["mid"], e["status"]) for e in await alice.wait_events(5) if e["k"] == "status"]
+    assert (asked["mid"], Status.READ) in alice_statuses
+    assert (quiet["mid"], Status.READ) not in alice_statuses
+    other = [e for e in await bob2.wait_events(4) if e["k"] == "status"]
+    assert {e["status"] for e in other} == {Status.RECEIVEDREAD}
+
+
+async def test_edit_delete_recall(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    res = await alice.request("send", cid="e", to="bob", message="typo")
+    await bob.wait_events(1)
+    assert (await alice.request("edit", mid=res["mid"], message="fixed"))["ok"]
+    edit = (await bob.wait_events(2))[1]
+    assert edit["k"] == "update" and edit["op"] == "edit" and edit["message"] == "fixed"
+    assert (await bob.request("delete", mid=res["mid"]))["ok"]
+    assert (await bob.wait_events(3))[2]["op"] == "delete"
+    assert (await bob.request("history", peer="alice"))["messages"] == []
+    assert (await alice.request("history", peer="bob"))["messages"][0]["message"] == "fixed"
+    assert (await alice.request("recall", mid=res["mid"]))["ok"]
+    hist = (await alice.request("history", peer="bob"))["messages"][0]
+    assert hist["recalled"] and hist["message"] == ""
+
+
+async def test_history_pages_back(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    mids = [(await alice.request("send", cid=f"h{i}", to="bob", message=str(i)))["mid"] for i in range(25)]
+    page = await alice.request("history", peer="bob", limit=10)
+    assert [m["mid"] for m in page["messages"]] == mids[::-1][:10] and page["more"]
+    page2 = await alice.request("history", peer="bob", limit=10, before=page["messages"][-1]["mid"])
+    assert [m["mid"] for m in page2["messages"]] == mids[::-1][10:20]
+    page3 = await alice.request("history", peer="bob", limit=10, before=page2["messages"][-1]["mid"])
+    assert len(page3["messages"]) == 5 and not page3["more"]
+
+
+async def test_presence_and_typing_are_live_only(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    assert (await bob.request("subscribe", address="alice"))["online"] is True
+    assert (await alice.request("presence", to="bob", activity=3))["delivered"] == 1
+    frame = await bob.next_of("presence")
+    assert frame["from"] == "alice" and frame["activity"] == 3
+    await alice.session.closed()
+    offline = await bob.next_of("presence")
+    assert offline["activity"] == 0
+    assert bob.events == []  # nothing was logged
+
+
+async def test_profile_updates_reach_subscribers_and_own_devices(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    alice2 = await harness.device("alice", "d2")
+    bob = await harness.device("bob")
+    await bob.request("subscribe", address="alice")
+    assert (await alice.request("profile", name="Alice", status="here"))["ok"]
+    for d in (alice2, bob):
+        event = (await d.wait_events(1))[0]
+        assert event["k"] == "profile" and event["name"] == "Alice" and event["status"] == "here"
+    prof = (await bob.request("profiles", addresses=["alice", "ghost"]))["profiles"]
+    assert prof == [{"address": "alice", "name": "Alice", "status": "here", "picture": "",
+                     "online": True, "lastseen": 0}]
+
+
+@pytest.mark.settings(window=5)
+async def test_flow_control_waits_for_acks(harness: Harness) -> None:
+    bob_token = await harness.token("bob")
+    alice = await harness.device("alice")
+    for i in range(12):
+        await alice.request("send", cid=f"w{i}", to="bob", message=str(i))
+    bob = await harness.connect(bob_token)
+    await bob.wait_events(5, ack=False)
+    await asyncio.sleep(0.1)
+    assert bob.transport.inbox.empty() and len(bob.events) == 5
+    await bob.feed({"t": "ack", "seq": bob.applied})  # each ack opens the window again
+    await bob.wait_events(10, ack=False)
+    await bob.feed({"t": "ack", "seq": bob.applied})
+    await bob.wait_events(12)
+    assert [e["message"] for e in bob.events] == [str(i) for i in range(12)]
+
+
+@pytest.mark.settings(rate_limit=5.0, rate_burst=6, rate_strikes=3)
+async def test_flood_gets_ratelimit_then_close(harness: Harness) -> None:
+    alice = await harness.device("alice")  # the auth frame takes one of the burst
+    for i in range(5):
+        await alice.feed({"t": "ping", "r": i})
+    await alice.feed({"t": "ping", "r": 99})
+    codes = []
+    for _ in range(6):
+        codes.append((await alice.next_of("res")).get("error"))
+    assert codes[:5] == [None] * 5 and codes[5] == "RATELIMIT"
+    await alice.feed({"t": "ping", "r": 100})
+    await alice.feed({"t": "ping", "r": 101})
+    await asyncio.sleep(0.1)
+    assert alice.transport.closed and alice.transport.closed[0] == Close.RATELIMIT
+
+
+async def test_bad_frames_get_clear_errors(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await alice.feed("not json")
+    assert (await alice.next_of("error"))["code"] == "BADFRAME"
+    await alice.feed("[1, 2]")
+    assert (await alice.next_of("error"))["code"] == "BADFRAME"
+    out = await alice.request("nonsense")
+    assert out["error"] == "UNKNOWN"
+    out = await alice.request("send", cid=5, to="bob")
+    assert out["error"] == "BADREQUEST" and "cid" in out["reason"]
+    out = await alice.request("send", cid="x" * 65, to="bob")
+    assert out["error"] == "BADREQUEST"
+    out = await alice.request("ack", seq=-1)
+    assert out["error"] == "BADREQUEST"
+    assert (await alice.request("ping"))["ok"]  # still connected
+
+
+@pytest.mark.settings(max_message_bytes=10)
+async def test_message_size_limit_edge(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    assert (await alice.request("send", cid="a", to="bob", message="x" * 10))["status"] == Status.SENT
+    out = await alice.request("send", cid="b", to="bob", message="x" * 11)
+    assert out["ok"] is False and out["error"] == "TOOBIG"
+
+
+async def test_first_frame_must_be_auth(harness: Harness) -> None:
+    from .conftest import Device
+    d = Device(harness.hub)
+    await d.feed({"t": "ping", "r": 1})
+    err = await d.next()
+    assert err["error"] == "NOTAUTH"
+    await asyncio.sleep(0.05)
+    assert d.transport.closed and d.transport.closed[0] == Close.PROTOCOL
+
+
+@pytest.mark.settings(auth_timeout=0.1)
+async def test_auth_timeout_closes(harness: Harness) -> None:
+    from .conftest import Device
+    d = Device(harness.hub)
+    await asyncio.sleep(0.3)
+    assert d.transport.closed and d.transport.closed[0] == Close.PROTOCOL
+
+
+async def test_resume_with_after_skips_what_the_client_has(harness: Harness) -> None:
+    bob_token = await harness.token("bob")
+    alice = await harness.device("alice")
+    for i in range(5):
+        await alice.request("send", cid=f"s{i}", to="bob", message=str(i))
+    bob = await harness.connect(bob_token, after=3)
+    events = await bob.wait_events(2)
+    assert [e["seq"] for e in events] == [4, 5]
