@@ -1,0 +1,27 @@
+"""Python client for Hubbub: `async with Client(url, token, appid) as c: ...` (see client.py)."""
+
+from .client import (
+    AuthError,
+    Client,
+    ClientClosed,
+    ConnectError,
+    ConnectionLost,
+    HubbubError,
+    ProtocolError,
+    RequestError,
+    SignedOut,
+    TooManyDevices,
+)
+
+__all__ = [
+    "AuthError",
+    "Client",
+    "ClientClosed",
+    "ConnectError",
+    "ConnectionLost",
+    "HubbubError",
+    "ProtocolError",
+    "RequestError",
+    "SignedOut",
+    "TooManyDevices",
+]
