@@ -74,7 +74,7 @@ async def test_too_many_devices(server: Any) -> None:
 async def test_send_and_receive_in_order(server: Any) -> None:
     async with fast(server, server.token("alice")) as a, fast(server, server.token("bob")) as b:
         answers = await asyncio.gather(*(a.send("bob", f"m{i}") for i in range(20)))
-        assert all(r["status"] == Status.SENT and r["mid"] > 0 for r in answers)
+        assert all(r["status"] == Status.SENT and r["mid"] > 0 and not r["dup"] for r in answers)
         got = await collect(b, 20)
         assert [e["message"] for e in got] == [f"m{i}" for i in range(20)]
         assert [e["seq"] for e in got] == list(range(got[0]["seq"], got[0]["seq"] + 20))

@@ -6,8 +6,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import shutil
+import signal
 import sys
-from typing import AsyncIterator, Sequence
+import tempfile
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..bus.local import LocalBus
 from ..config import Settings
@@ -83,7 +89,43 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--expiry", type=int, help="token lifetime in minutes")
     add.add_argument("--json", action="store_true")
     _add_store_args(add)
+
+    demo = sub.add_parser(
+        "demo", help="run a server with a demo app and users, and print what to open",
+        description="Start a server with the app id com.hubbub.demo and the users alice and bob, print the "
+                    "example page URLs (one per user), the API docs URL and terminal commands, and serve "
+                    "until Ctrl-C. Without --data-dir the data lives in a new temporary folder that is "
+                    "removed on exit, so every demo starts fresh.")
+    demo.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, help="port (default: any free port)")
+    demo.add_argument("--data-dir", help="keep the demo's data in this folder (default: a temporary folder)")
+
+    send = sub.add_parser("send", help="send one message and print the server's answer",
+                          description="Exit code 0 when the answer is SENT, 1 for a failure status "
+                                      "(INVALIDDEST, BLOCKED...), 2 for usage, connection or auth errors.")
+    _add_client_args(send)
+    send.add_argument("to", metavar="TO", help="recipient address (ignored with --gid)")
+    send.add_argument("message", metavar="MESSAGE")
+    send.add_argument("--gid", type=int, default=0, help="send to this group instead")
+    send.add_argument("--title", default="")
+    send.add_argument("--expiry", type=int, help="seconds (0 = only if the recipient is online)")
+    send.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+
+    listen = sub.add_parser("listen", help="print incoming events as they arrive, one line each")
+    _add_client_args(listen)
+    listen.add_argument("--count", type=int, help="stop after this many events")
+    listen.add_argument("--after", type=int, help="resume after this seq (default: the device's cursor)")
+    listen.add_argument("--json", action="store_true", help="print each event as one JSON line")
     return parser
+
+
+def _add_client_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=os.environ.get("HUBBUB_URL"),
+                   help="server WebSocket URL, e.g. ws://127.0.0.1:8080/ws (an http:// base URL works too; "
+                        "HUBBUB_URL)")
+    p.add_argument("--token", default=os.environ.get("HUBBUB_TOKEN"), help="user access token (HUBBUB_TOKEN)")
+    p.add_argument("--appid", default=os.environ.get("HUBBUB_APPID"), help="app id of the token (HUBBUB_APPID)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (default 30)")
 
 
 async def _app_create(args: argparse.Namespace) -> int:
@@ -127,23 +169,197 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_APP = "demo"
+DEMO_APPID = "com.hubbub.demo"
+DEMO_USERS = (("alice", "Alice"), ("bob", "Bob"))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Serve a ready-to-try setup; everything runs in this process on SQLite."""
+    from ..server.run import serve
+    temp = args.data_dir is None
+    data_dir = tempfile.mkdtemp(prefix="hubbub-demo-") if temp else args.data_dir
+    extra: dict[str, Any] = {"data_dir": data_dir, "port": 0 if args.port is None else args.port}
+    if "HUBBUB_LOG_LEVEL" not in os.environ:
+        extra["log_level"] = "warning"  # keep the instructions readable
+    try:
+        settings = _settings(args, **extra)
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+        tokens = asyncio.run(_demo_setup(settings))
+
+        def ready(port: int) -> None:
+            base = f"http://{settings.host}:{port}"
+            ws = f"ws://{settings.host}:{port}/ws"
+            where = f"{data_dir} (temporary, removed on exit)" if temp else data_dir
+            lines = [
+                f"hubbub: serving on {base}",
+                f"hubbub demo: app id {DEMO_APPID}, users alice and bob, data in {where}",
+                "",
+                "Open the example page as each user (two browsers, or two windows):",
+                f"  alice: {base}/example?{urlencode({'token': tokens['alice', 'web'], 'appid': DEMO_APPID})}",
+                f"  bob:   {base}/example?{urlencode({'token': tokens['bob', 'web'], 'appid': DEMO_APPID})}",
+                f"Backend API docs: {base}/docs",
+                "",
+                "Or from a terminal (bob listens, alice sends):",
+                f"  hubbub listen --url {ws} --token {tokens['bob', 'cli']} --appid {DEMO_APPID}",
+                f"  hubbub send --url {ws} --token {tokens['alice', 'cli']} --appid {DEMO_APPID} bob 'hello bob'",
+                "",
+                "Ctrl-C to stop.",
+            ]
+            print("\n".join(lines), flush=True)
+
+        # uvicorn re-raises the signal that stopped it; turn SIGTERM into a clean exit so the
+        # temporary folder is still removed
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        try:
+            serve(settings, on_ready=ready)
+        except _Terminated:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    finally:
+        if temp:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+class _Terminated(Exception):
+    """SIGTERM reached the demo."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+async def _demo_setup(settings: Settings) -> dict[tuple[str, str], str]:
+    """The demo app and users, with one token per (user, device): the page and the terminal are
+    separate devices, so a terminal `listen` does not sign the browser out."""
+    async with offline_admin(settings) as admin:
+        try:
+            app = await admin.app_named(DEMO_APP)
+        except AdminError:
+            app, _token = await admin.create_app(DEMO_APP)
+        tokens: dict[tuple[str, str], str] = {}
+        for address, name in DEMO_USERS:
+            user = await admin.add_user(app, address, name)
+            for device in ("web", "cli"):
+                tokens[address, device] = await admin.issue_token(user, DEMO_APPID, device)
+    return tokens
+
+
+def _client_args(args: argparse.Namespace) -> tuple[str, str, str]:
+    missing = [f"--{n}" for n in ("url", "token", "appid") if not getattr(args, n)]
+    if missing:
+        raise CLIError(f"{', '.join(missing)} required (or HUBBUB_URL, HUBBUB_TOKEN, HUBBUB_APPID)")
+    return _ws_url(args.url), args.token, args.appid
+
+
+def _ws_url(url: str) -> str:
+    """Accept the server's http:// base URL as well as its ws:// endpoint."""
+    parts = urlsplit(url)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path not in ("", "/") else "/ws"
+    if scheme not in ("ws", "wss") or not parts.netloc:
+        raise CLIError(f"bad URL {url!r}: expected ws://HOST:PORT/ws or http://HOST:PORT")
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+async def _send(args: argparse.Namespace) -> int:
+    from ..client import Client
+    from ..protocol.constants import Status
+    url, token, appid = _client_args(args)
+
+    async def run() -> dict[str, Any]:
+        async with Client(url, token, appid, open_timeout=args.timeout) as c:
+            return await c.send(args.to, args.message, gid=args.gid, title=args.title, expiry=args.expiry)
+    try:
+        res = await asyncio.wait_for(run(), args.timeout)
+    except asyncio.TimeoutError:
+        raise CLIError(f"no answer from {url} within {args.timeout:g} s") from None
+    status = res.get("status", 0)
+    try:
+        name = Status(status).name
+    except ValueError:
+        name = hex(status)
+    if args.json:
+        print(json.dumps({**res, "status_name": name}), flush=True)
+    else:
+        print(f"{name} mid={res.get('mid')}" + (" (duplicate)" if res.get("dup") else ""), flush=True)
+    return 0 if status == Status.SENT else 1
+
+
+def _describe(ev: dict[str, Any]) -> str:
+    """One readable line per event."""
+    from ..protocol.constants import Activity, Status
+
+    def name(enum: Any, value: Any) -> str:
+        try:
+            return enum(value).name
+        except ValueError:
+            return str(value)
+    k = ev.get("k")
+    seq = f"[{ev['seq']}] " if "seq" in ev else ""
+    where = f" (group {ev['gid']})" if ev.get("gid") else ""
+    if k == "msg":
+        arrow = f"{ev.get('from')} -> {ev.get('peer') or 'group'}" if ev.get("dir") == "out" else f"{ev.get('from')}"
+        title = f"[{ev['title']}] " if ev.get("title") else ""
+        return f"{seq}{arrow}{where}: {title}{ev.get('message', '')}  (mid {ev.get('mid')})"
+    if k == "status":
+        return f"{seq}status {name(Status, ev.get('status'))} mid {ev.get('mid')} peer {ev.get('peer')}{where}"
+    if k == "presence":
+        return f"presence {ev.get('from')}{where}: {name(Activity, ev.get('activity'))}"
+    rest = " ".join(f"{key}={json.dumps(v)}" for key, v in ev.items() if key not in ("seq", "k", "ts"))
+    return f"{seq}{k} {rest}"
+
+
+async def _listen(args: argparse.Namespace) -> int:
+    from ..client import Client
+    url, token, appid = _client_args(args)
+    if args.count is not None and args.count < 0:
+        raise CLIError("--count must be 0 or more")
+    if args.count == 0:
+        return 0
+    seen = 0
+    async with Client(url, token, appid, after=args.after, open_timeout=args.timeout) as c:
+        async for ev in c.events():
+            print(json.dumps(ev) if args.json else _describe(ev), flush=True)
+            seen += 1
+            if args.count is not None and seen >= args.count:
+                break
+    return 0
+
+
 COMMANDS = {
     ("app", "create"): _app_create,
     ("app", "list"): _app_list,
     ("user", "add"): _user_add,
+    ("send", None): _send,
+    ("listen", None): _listen,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..client import HubbubError, RequestError
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "demo":
+            return _demo(args)
         action = getattr(args, f"{args.command}_command", None)
         return asyncio.run(COMMANDS[(args.command, action)](args))
+    except RequestError as exc:  # the server refused the request (TOOBIG, BADREQUEST...)
+        print(f"hubbub: error: {exc}", file=sys.stderr)
+        return 1
+    except HubbubError as exc:  # cannot connect, AUTHFAIL, signed out...
+        print(f"hubbub: error: {exc}", file=sys.stderr)
+        return 2
     except (CLIError, AdminError) as exc:
         print(f"hubbub: error: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. the port is taken, the data folder cannot be created
+        print(f"hubbub: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

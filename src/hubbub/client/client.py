@@ -361,10 +361,6 @@ class Client:
         attempt = 0
         try:
             while True:
-                self._ws = ws
-                self._connected.set()
-                for cid in list(self._sends):
-                    await self._transmit_send(ws, cid)
                 error = await self._read(ws)
                 self._connected.clear()
                 self._ws = None
@@ -387,6 +383,10 @@ class Client:
                         return
                     attempt = 0
                     self.reconnects += 1
+                    self._ws = ws
+                    self._connected.set()
+                    for cid in list(self._sends):  # unanswered sends, same cid: the server dedups
+                        await self._transmit_send(ws, cid)
                     break
         except asyncio.CancelledError:
             raise
