@@ -309,6 +309,8 @@ class Client:
             raise ValueError(f"frame larger than the server's max_frame_bytes ({limit})")
 
     async def _wait_connected(self) -> None:
+        if self._supervisor is None:
+            raise RuntimeError("not connected: use `async with Client(...)` or `await client.connect()`")
         waiter = asyncio.ensure_future(self._connected.wait())
         ended = asyncio.ensure_future(self._supervisor) if self._supervisor else None
         try:
