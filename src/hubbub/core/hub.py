@@ -59,7 +59,8 @@ class Hub:
     def now() -> int:
         return int(time.time() * 1000)
 
-    def _spawn(self, coro: Any) -> None:
+    def spawn(self, coro: Any) -> None:
+        """Run a coroutine in the background; stop() waits for it, so no committed work is cut off."""
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -112,9 +113,9 @@ class Hub:
         devices[ident.device] = session
         if old is not None:
             old.emit(f.encode({"t": "signout", "reason": "replaced by a newer connection of this device"}).decode())
-            self._spawn(old.close(Close.SIGNOUT, "replaced by a newer connection of this device"))
+            self.spawn(old.close(Close.SIGNOUT, "replaced by a newer connection of this device"))
         if first:
-            self._spawn(self._announce(ident, Activity.ONLINE))
+            self.spawn(self._announce(ident, Activity.ONLINE))
         return None
 
     def detach(self, session: Session) -> None:
@@ -126,7 +127,7 @@ class Hub:
             del devices[ident.device]
             if not devices:
                 del self.sessions[ident.uid]
-                self._spawn(self._gone(ident))
+                self.spawn(self._gone(ident))
 
     async def _gone(self, ident: TokenInfo) -> None:
         await self.store.set_lastseen(ident.uid, self.now())
@@ -153,7 +154,7 @@ class Hub:
     def expire(self, uid: int, seqs: list[int]) -> None:
         async def run() -> None:
             self.notify(await self.store.expire(uid, seqs, self.now()))
-        self._spawn(run())
+        self.spawn(run())
 
     async def _sweep(self) -> None:
         """Expire undelivered messages past their deadline; the grace covers pushes still being acked."""

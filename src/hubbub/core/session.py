@@ -278,7 +278,8 @@ class Session:
         self._ack_wanted = seq
         if not self._ack_running:  # one store write at a time; later acks fold into the next one
             self._ack_running = True
-            self._tasks.append(asyncio.ensure_future(self._store_acks()))
+            # not in _tasks: an ack that arrived must be stored even if the socket closes now
+            self.hub.spawn(self._store_acks())
 
     async def _store_acks(self) -> None:
         assert self.ident is not None
@@ -289,7 +290,6 @@ class Session:
                 await self.hub.ack(self.ident, done)
         finally:
             self._ack_running = False
-            self._tasks[:] = [t for t in self._tasks if not t.done()]
 
     async def _call(self, handler: Callable[["Session", Any], Awaitable[dict[str, Any] | None]],
                     frame: f.ClientFrame) -> None:
