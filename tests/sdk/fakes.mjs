@@ -233,7 +233,7 @@ export class FakeServer {
   dropAll(code = 1001) { for (const s of [...this.sockets]) s.serverClose(code); }
 }
 
-const fastConfig = { backoffMin: 10, backoffMax: 50, fillRetry: 20, ackDelay: 10, requestTimeout: 3000 };
+const fastConfig = { backoffMin: 10, backoffMax: 50, fillRetry: 20, ackDelay: 10, requestTimeout: 3000, beatInterval: 50 };
 
 /**
  * One browser profile: tabs share a channel hub, a lock hub and a store (IndexedDB).
@@ -308,7 +308,9 @@ export class FakeBrowser {
       if (d.channel) { d.channel.onmessage = null; d.channel.close(); }
       this.locks.closeOwner(d.owner);
       if (d.identity.channel) d.identity.channel.close();
-      s.timers = { setTimeout: () => 0, clearTimeout: () => {}, now: () => Date.now() };
+      const dead = { setTimeout: () => 0, clearTimeout: () => {}, now: () => Date.now() };
+      s.timers = dead;
+      if (d.locks && d.locks.timers) d.locks.timers = dead;  // a lease holder's heartbeat dies too
       s.h = {};
       api._listeners = [];
     };

@@ -520,37 +520,37 @@
     /** Try the waiting requests now (after a leader said goodbye). */
     poke() { this.waiting.forEach(function (w) { w(); }); }
     request(name, opts, cb) {
-      var self = this, timers = this.timers;
+      var self = this;
       if (typeof opts === 'function') { cb = opts; opts = {}; }
       return new Promise(function (resolve, reject) {
         var timer = null, busy = false;
         var attempt = function () {
           if (busy) return;
-          if (timer) { timers.clearTimeout(timer); timer = null; }
+          if (timer) { self.timers.clearTimeout(timer); timer = null; }
           if (opts.signal && opts.signal.aborted) { self.waiting.delete(attempt); reject(new Error('AbortError')); return; }
           busy = true;
-          self.store.leaseTry(name, self.holder, timers.now(), self.ttl).then(function (ok) {
+          self.store.leaseTry(name, self.holder, self.timers.now(), self.ttl).then(function (ok) {
             busy = false;
             if (ok) { self.waiting.delete(attempt); held(); }
             else if (opts.ifAvailable) { self.waiting.delete(attempt); Promise.resolve(cb(null)).then(resolve, reject); }
-            else timer = timers.setTimeout(attempt, self.beat);
-          }, function () { busy = false; timer = timers.setTimeout(attempt, self.beat); });
+            else timer = self.timers.setTimeout(attempt, self.beat);
+          }, function () { busy = false; timer = self.timers.setTimeout(attempt, self.beat); });
         };
         var held = function () {
           var lock = { name: name, mode: 'exclusive', lost: false, onlost: null };
           var released = false, beatTimer = null;
           var renew = function () {
             if (released) return;
-            self.store.leaseTry(name, self.holder, timers.now(), self.ttl).then(function (ok) {
+            self.store.leaseTry(name, self.holder, self.timers.now(), self.ttl).then(function (ok) {
               if (released) return;
               if (!ok) { lock.lost = true; if (lock.onlost) lock.onlost(); return; }
-              beatTimer = timers.setTimeout(renew, self.beat);
-            }, function () { if (!released) beatTimer = timers.setTimeout(renew, self.beat); });
+              beatTimer = self.timers.setTimeout(renew, self.beat);
+            }, function () { if (!released) beatTimer = self.timers.setTimeout(renew, self.beat); });
           };
-          beatTimer = timers.setTimeout(renew, self.beat);
+          beatTimer = self.timers.setTimeout(renew, self.beat);
           var finish = function () {
             released = true;
-            if (beatTimer) timers.clearTimeout(beatTimer);
+            if (beatTimer) self.timers.clearTimeout(beatTimer);
             if (!lock.lost) self.store.leaseRelease(name, self.holder).catch(noop);
           };
           Promise.resolve().then(function () { return cb(lock); }).then(function (v) { finish(); resolve(v); }, function (e) { finish(); reject(e); });
@@ -661,7 +661,7 @@
 
   var SESSION_DEFAULTS = {
     ackEvery: 100, ackDelay: 50, backoffMin: 250, backoffMax: 10000, fillRetry: 150,
-    requestTimeout: 30000, rateLimitRetry: 500
+    requestTimeout: 30000, rateLimitRetry: 500, beatInterval: 500
   };
 
   class TabSession {
@@ -833,7 +833,7 @@
       var seq = await this.store.getLastSeq();
       this.committedSeq = seq;
       this.ackedSeq = 0;
-      if (this.crossTab) this._post({ type: 'leader', seq: seq });
+      if (this.crossTab) { this._post({ type: 'leader', seq: seq }); this._beat(); }
       if (this.h.onLeader) this.h.onLeader(true);
       // Catch this tab up with what earlier leaders committed.
       if (seq > this.applied) this._fill(seq);
@@ -843,6 +843,18 @@
       this._connect();
     }
 
+    /** While leading: tell the tabs the committed seq now and then, so a lost tail is noticed. */
+    _beat() {
+      var self = this;
+      if (this.beatTimer) this.timers.clearTimeout(this.beatTimer);
+      this.beatTimer = this.timers.setTimeout(function () {
+        self.beatTimer = null;
+        if (!self.isLeader || !self.running) return;
+        if (self.committedSeq !== self._beatSeq) { self._beatSeq = self.committedSeq; self._post({ type: 'beat', seq: self.committedSeq }); }
+        self._beat();
+      }, this.cfg.beatInterval);
+    }
+
     _stepDown(why) {
       var was = this.isLeader;
       this.isLeader = false;
@@ -850,6 +862,7 @@
       this.connected = false;
       if (this.reconnectTimer) { this.timers.clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
       if (this.ackTimer) { this.timers.clearTimeout(this.ackTimer); this.ackTimer = null; }
+      if (this.beatTimer) { this.timers.clearTimeout(this.beatTimer); this.beatTimer = null; }
       if (this.ws) { var ws = this.ws; this.ws = null; try { ws.close(1000, 'leader stepped down'); } catch (e) { /* ignore */ } }
       this.inflight.clear();
       this.sendingCids.clear();
@@ -1324,6 +1337,9 @@
           break;
         case 'jump':
           if (m.leader) this._jump(m.seq);
+          break;
+        case 'beat':
+          if (m.leader && m.seq > this.applied) this._fill(m.seq);
           break;
         case 'need':
           if (this.isLeader) {
