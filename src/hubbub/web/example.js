@@ -1,0 +1,119 @@
+// Hubbub example page: runs the seed's cross-tab snippets and shows this tab's view.
+// Query: ?token=USER_TOKEN&appid=APP_ID[&server=wss://host/ws][&cross=0][&peer=bob]
+(function () {
+  'use strict';
+  var q = new URLSearchParams(location.search);
+  var $ = function (id) { return document.getElementById(id); };
+  var statusNames = {};
+  Object.keys(window).forEach(function (k) { if (k.indexOf('MESIBO_STATUS_') === 0) statusNames[window[k]] = k.slice(14); });
+
+  // What this tab has shown, for people and for the end-to-end tests.
+  var state = { shown: [], statuses: [], connection: [], userObjects: [], seenIds: {} };
+  window.hubbubExample = state;
+
+  function render() {
+    $('tabid').textContent = String(mesibo.getTabId());
+    var own = mesibo.isConnectionOwner();
+    $('leader').textContent = own ? 'this tab holds the connection (leader)' : 'shared through another tab';
+    $('leader').className = own ? 'leader' : 'follower';
+    document.title = (own ? '★ ' : '') + 'tab ' + mesibo.getTabId();
+  }
+
+  function show(m, how) {
+    state.shown.push({ id: m.id, mid: m.mid, text: m.message, out: m.isOutgoing(), how: how, peer: m.peer });
+    var li = document.createElement('li');
+    li.className = m.isOutgoing() ? 'out' : 'in';
+    li.id = 'm-' + m.id;
+    li.textContent = (m.isOutgoing() ? '→ ' + m.peer : '← ' + m.peer) + ': ' + m.message;
+    var meta = document.createElement('span');
+    meta.className = 'meta';
+    meta.textContent = how + ', status ' + m.status;
+    li.appendChild(meta);
+    $('messages').appendChild(li);
+    $('messages').scrollTop = 1e9;
+  }
+
+  var listener = {
+    Mesibo_onConnectionStatus: function (status, value) {
+      state.connection.push(status);
+      $('status').textContent = status + ' (' + (statusNames[status] || '?') + ')';
+      if (status === MESIBO_STATUS_ONLINE) $('self').textContent = mesibo.getSelfProfile().getAddress();
+      render();
+    },
+    Mesibo_onMessage: function (m) {
+      show(m, m.isDbMessage() ? 'stored' : 'live');
+    },
+    Mesibo_onMessageStatus: function (m) {
+      state.statuses.push({ id: m.id, mid: m.mid, status: m.status });
+      var li = $('m-' + m.id);
+      if (li) li.querySelector('.meta').textContent = 'status ' + m.status;
+    },
+    MesiboJS_onUserObject: function (name, obj) {
+      state.userObjects.push([name, obj]);
+      $('uobjlog').textContent += name + ' = ' + JSON.stringify(obj) + '\n';
+      if (name === 'my_object') $('uobj').textContent = JSON.stringify(obj);
+    },
+    MesiboJS_onLeader: function () { render(); }
+  };
+
+  var token = q.get('token'), appid = q.get('appid');
+  if (!token || !appid) {
+    $('status').textContent = 'add ?token=USER_ACCESS_TOKEN&appid=APP_ID to the URL';
+    return;
+  }
+
+  var mesibo = new Mesibo();
+  window.mesibo = mesibo;
+  mesibo.setAppName(appid);
+  mesibo.setAccessToken(token);
+  if (q.get('server')) mesibo.setServer(q.get('server'));
+  mesibo.setListener(listener);
+  mesibo.setDatabase('mesibo', function (ok) {
+    // Show what the shared store already holds (a late tab reads it at once).
+    var rs = MesiboReadSession.createReadSummarySession(listener);
+    state.storedAtStart = rs.read(100);
+  });
+
+  // --- the seed's snippets, verbatim ---
+  if (q.get('cross') !== '0') {
+    mesibo.enableCrossTabSessions(true);
+  }
+  mesibo.start();
+
+  var someObject = {};
+  someObject.name = "Abc";
+  someObject.city = "Xyz";
+  if (q.get('setobj') !== '0') mesibo.setUserObject('my_object', someObject);
+
+  mesibo.getUserObject('my_object', function(obj) {
+    someObject = obj;
+    state.gotObject = obj;
+    $('uobj').textContent = JSON.stringify(obj);
+  });
+
+  var id = mesibo.getTabId();
+  // --- end of the seed's snippets ---
+  state.firstTabId = id;
+  render();
+
+  if (q.get('peer')) $('send').peer.value = q.get('peer');
+  $('send').addEventListener('submit', function (e) {
+    e.preventDefault();
+    window.sendText(e.target.peer.value, e.target.text.value);
+    e.target.text.value = '';
+  });
+  $('setobj').addEventListener('submit', function (e) {
+    e.preventDefault();
+    mesibo.setUserObject('my_object', { name: 'Abc', city: e.target.city.value });
+  });
+
+  /** Sends text to peer the way mesibo apps do: show it at once, follow it by status callbacks. */
+  window.sendText = function (peer, text) {
+    var p = mesibo.getProfile(peer);
+    var m = p.newMessage();
+    m.message = text;
+    m.send();
+    show(m, 'sent');
+    return m.id;
+  };
+})();
