@@ -177,9 +177,7 @@ class Hub:
 
     async def send(self, ident: TokenInfo, fr: f.Send) -> dict[str, Any]:
         """Validate and commit one send. Nothing may suspend before store.send enqueues it (ordering)."""
-        result = await self.store.sent(ident.uid, fr.cid)
-        if result is None:
-            result = await self._new_send(ident, fr)
+        result = await self._new_send(ident, fr)
         return {"mid": result.mid, "cid": result.cid, "status": result.status, "ts": result.ts, "dup": result.dup}
 
     async def _new_send(self, ident: TokenInfo, fr: f.Send) -> SendResult:
@@ -189,30 +187,31 @@ class Hub:
             raise ProtocolError("TOOBIG", f"message and title exceed max_message_bytes ({s.max_message_bytes})")
         expiry = s.default_expiry if fr.expiry is None else min(fr.expiry, s.max_expiry)
 
-        def fail(status: Status) -> SendResult:
-            return SendResult(0, fr.cid, int(status), now)
+        async def fail(status: Status) -> SendResult:
+            # a resend of a message committed earlier keeps its answer, whatever changed since
+            return await self.store.sent(ident.uid, fr.cid) or SendResult(0, fr.cid, int(status), now)
 
         to_uid, to_address = 0, ""
         if fr.gid:
             group = await self.store.group(fr.gid, with_members=True)
             if group is None or group.app_id != ident.app_id or not group.active:
-                return fail(Status.INVALIDDEST)
+                return await fail(Status.INVALIDDEST)
             if not self._may_send(group, ident.uid):
-                return fail(Status.NOTMEMBER)
+                return await fail(Status.NOTMEMBER)
             if expiry == 0 and not any(self.online(m.uid) for m in group.members if m.uid != ident.uid):
-                return fail(Status.USEROFFLINE)
+                return await fail(Status.USEROFFLINE)
         else:
             if not fr.to:
                 raise ProtocolError("BADREQUEST", "send needs `to` or `gid`")
-            try:
-                to_uid = await self.resolve(ident, fr.to)
-            except LookupError:
-                return fail(Status.INVALIDDEST)
+            found = await self.store.recipient(ident.app_id, fr.to, ident.uid)
+            if found is None:
+                return await fail(Status.INVALIDDEST)
+            to_uid, blocked = found
             to_address = fr.to
-            if await self.store.is_blocked(to_uid, ident.uid):
-                return fail(Status.BLOCKED)
+            if blocked:
+                return await fail(Status.BLOCKED)
             if expiry == 0 and not self.online(to_uid):
-                return fail(Status.USEROFFLINE)
+                return await fail(Status.USEROFFLINE)
         deadline = now + (expiry * 1000 if expiry else REALTIME_GRACE_MS)
         file = msgspec.structs.asdict(fr.file) if fr.file else None
         msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,

@@ -23,6 +23,7 @@ _unjson = msgspec.json.Decoder()
 # delivery states of a message to one recipient
 PENDING, DELIVERED, READ, EXPIRED = 0, 1, 2, 3
 SKIP = '{"k":"skip"}'
+HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"  # one step down the primary key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS apps(
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS apps(
 CREATE TABLE IF NOT EXISTS users(
   uid INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, address TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL DEFAULT '', picture TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
-  head INTEGER NOT NULL DEFAULT 0, lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
+  lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
   UNIQUE(app_id, address));
 CREATE TABLE IF NOT EXISTS tokens(
   token_hash BLOB PRIMARY KEY, uid INTEGER NOT NULL, appid TEXT NOT NULL, device TEXT NOT NULL,
@@ -84,8 +85,7 @@ class _Log:
         if seq is None:
             seq = self.heads.get(uid)
         if seq is None:
-            row = self.conn.execute("SELECT head FROM users WHERE uid=?", (uid,)).fetchone()
-            seq = row[0] if row else 0
+            seq = self.conn.execute(HEAD, (uid,)).fetchone()[0]
         return seq
 
     def append(self, uid: int, body: str) -> int:
@@ -95,9 +95,6 @@ class _Log:
         return seq
 
     def finish(self) -> Touched:
-        if self.touched:
-            self.conn.executemany("UPDATE users SET head=? WHERE uid=?",
-                                  [(seq, uid) for uid, seq in self.touched.items()])
         return self.touched
 
 
@@ -126,6 +123,7 @@ class SQLiteStore:
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA mmap_size=268435456")
         return conn
 
     async def open(self) -> None:
@@ -266,8 +264,7 @@ class SQLiteStore:
     # -- the event log --------------------------------------------------------------------------
 
     async def head(self, uid: int) -> int:
-        r = self._q1("SELECT head FROM users WHERE uid=?", (uid,))
-        return r[0] if r else 0
+        return self._q1(HEAD, (uid,))[0]
 
     async def cursor(self, uid: int, device: str) -> int:
         r = self._q1("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device))
@@ -475,6 +472,12 @@ class SQLiteStore:
                 m["recalled"] = True
             out.append(m)
         return out, len(rows) > limit
+
+    async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
+        """(uid, whether it blocked the sender) of an active user, in one look-up."""
+        r = self._q1("SELECT u.uid, EXISTS(SELECT 1 FROM blocks b WHERE b.uid=u.uid AND b.blocked=?) FROM users u "
+                     "WHERE u.app_id=? AND u.address=? AND u.active=1", (sender, app_id, address))
+        return (r[0], bool(r[1])) if r else None
 
     async def is_blocked(self, by: int, uid: int) -> bool:
         return self._q1("SELECT 1 FROM blocks WHERE uid=? AND blocked=?", (by, uid)) is not None
