@@ -36,6 +36,8 @@ class Hub:
         self.sessions: dict[int, dict[str, Session]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._acks: dict[tuple[int, str], tuple[int, str]] = {}
+        self._acks_flushing = False
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -149,7 +151,26 @@ class Hub:
                 await s.close(Close.SIGNOUT, "token revoked")
 
     async def ack(self, ident: TokenInfo, seq: int) -> None:
-        self.notify(await self.store.ack(ident.uid, ident.device, seq, ident.address, self.now()))
+        """Store one device's cursor now."""
+        self.notify(await self.store.ack([(ident.uid, ident.device, seq, ident.address)], self.now()))
+
+    def ack_later(self, ident: TokenInfo, seq: int) -> None:
+        """Store a cursor soon: acks of every device fold into one write while the previous one commits."""
+        key = (ident.uid, ident.device)
+        if seq > self._acks.get(key, (0, ""))[0]:
+            self._acks[key] = (seq, ident.address)
+        if not self._acks_flushing:
+            self._acks_flushing = True
+            self.spawn(self._flush_acks())
+
+    async def _flush_acks(self) -> None:
+        try:
+            while self._acks:
+                batch, self._acks = self._acks, {}
+                acks = [(uid, device, seq, address) for (uid, device), (seq, address) in batch.items()]
+                self.notify(await self.store.ack(acks, self.now()))
+        finally:
+            self._acks_flushing = False
 
     def expire(self, uid: int, seqs: list[int]) -> None:
         async def run() -> None:

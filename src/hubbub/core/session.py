@@ -74,8 +74,6 @@ class Session:
         self._out_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._sends = asyncio.Semaphore(s.window)
-        self._ack_running = False
-        self._ack_wanted = 0
         self.opened = time.monotonic()
         self.close_reason = ""
         self._tasks.append(asyncio.ensure_future(self._writer()))
@@ -275,21 +273,7 @@ class Session:
         self.acked = seq
         if was_full:
             self._wake.set()
-        self._ack_wanted = seq
-        if not self._ack_running:  # one store write at a time; later acks fold into the next one
-            self._ack_running = True
-            # not in _tasks: an ack that arrived must be stored even if the socket closes now
-            self.hub.spawn(self._store_acks())
-
-    async def _store_acks(self) -> None:
-        assert self.ident is not None
-        try:
-            done = 0
-            while done < self._ack_wanted:
-                done = self._ack_wanted
-                await self.hub.ack(self.ident, done)
-        finally:
-            self._ack_running = False
+        self.hub.ack_later(self.ident, seq)  # type: ignore[arg-type]
 
     async def _call(self, handler: Callable[["Session", Any], Awaitable[dict[str, Any] | None]],
                     frame: f.ClientFrame) -> None:

@@ -767,6 +767,7 @@
     /** Stops: closes the socket, gives up leadership and leaves the channel. */
     stop() {
       if (!this.running) return;
+      this.log('stop');
       this.running = false;
       if (this.crossTab) this._post({ type: 'bye' });
       this._stepDown('stop');
@@ -1073,6 +1074,7 @@
       var r = ++this.rseq;
       var frame = Object.assign({}, p.frame, { r: r, cid: cid });
       if (this._wsSend(frame)) {
+        this.log('transmit ' + cid);
         this.inflight.set(r, { kind: 'send', cid: cid });
         this.sendingCids.add(cid);
       }
@@ -1111,6 +1113,7 @@
       var origin = p ? p.origin : null;
       var res = Object.assign({}, f);
       delete res.r;
+      this.log('res ' + cid + ' ok=' + f.ok + ' status=' + f.status + (f.dup ? ' dup' : ''));
       this.store.outboxDelete(cid).then(function () {
         if (self.crossTab) self._post({ type: 'sent', cid: cid, res: res, origin: origin });
         self._onSentLocal(cid, res);
@@ -1138,7 +1141,9 @@
       var self = this;
       var p = new Promise(function (resolve) { self.mySends.set(cid, { resolve: resolve }); });
       var ts = this.timers.now();
+      this.log('send ' + cid + ' ' + f.message);
       await this.store.outboxPut({ cid: cid, frame: f, origin: this.tabId, ts: ts });
+      this.log('outbox ' + cid + ' leader=' + this.isLeader);
       if (this.isLeader) this._leaderSend(cid, f, this.tabId, ts);
       else if (this.crossTab) this._post({ type: 'send', cid: cid, frame: f, origin: this.tabId, ts: ts });
       return p;
@@ -1451,7 +1456,8 @@
       store: store, channel: channel, locks: locks, lockKind: lockKind, timers: timers,
       socketFactory: function (url) { return new WebSocket(url); },
       identity: getPageIdentity(),
-      visible: function () { return !HAS_DOC || document.visibilityState === 'visible'; }
+      visible: function () { return !HAS_DOC || document.visibilityState === 'visible'; },
+      log: root.HUBBUB_DEBUG ? function (m) { console.debug('hubbub: ' + m); } : noop
     };
   }
 

@@ -1,8 +1,9 @@
 """Group commit for SQLite: one writer thread runs many operations in one transaction.
 
 Callers on the event loop `await writer.run(op, *args)`; the writer takes every operation waiting
-(up to `max_batch`), runs each inside its own SAVEPOINT (so one failing operation does not undo the
-others), commits once, and then resolves every caller. Nothing is reported done before its commit.
+(up to `max_batch`), runs them in one transaction, commits once, and then resolves every caller.
+Nothing is reported done before its commit. If one operation raises, the batch is rolled back and
+its operations run again one transaction each, so a failure never undoes another caller's work.
 """
 
 from __future__ import annotations
@@ -81,31 +82,49 @@ class BatchWriter:
         conn.close()
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
-        results: list[tuple[Any, bool]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            results = self._transaction(conn, batch)
+        except _OpFailed:
+            # one operation failed: the batch is rolled back and each runs again in a transaction of
+            # its own, so the failure stays its own (the common path pays for no savepoints)
+            results = []
+            for item in batch:
+                try:
+                    results.extend(self._transaction(conn, [item]))
+                except _OpFailed as failed:
+                    results.append((failed.error, False))
+                except Exception as exc:
+                    results.append((exc, False))
+        except Exception as exc:  # the database itself failed: nothing of the batch is committed
+            results = [(exc, False)] * len(batch)
+        self.batches += 1
+        self.operations += len(batch)
+        self._settle_all(batch, results)
+
+    def _transaction(self, conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[Any, bool]]:
+        """Run the operations and commit; on any error roll back and raise."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            results = []
             for op, args, _fut, _loop in batch:
-                conn.execute("SAVEPOINT op")
                 try:
                     results.append((op(conn, *args), True))
-                    conn.execute("RELEASE op")
-                except Exception as exc:  # this operation only
-                    conn.execute("ROLLBACK TO op")
-                    conn.execute("RELEASE op")
-                    results.append((exc, False))
+                except Exception as exc:
+                    raise _OpFailed(exc) from exc
             conn.execute("COMMIT")
-            if self._on_commit:
-                self._on_commit()
-        except Exception as exc:  # the whole batch failed: nothing of it is committed
+        except BaseException:
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
             if self._on_rollback:
                 self._on_rollback()
-            results = [(exc, False)] * len(batch)
-        self.batches += 1
-        self.operations += len(batch)
+            raise
+        if self._on_commit:
+            self._on_commit()
+        return results
+
+    def _settle_all(self, batch: list[Any], results: list[tuple[Any, bool]]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, bool]]] = {}
         for (value, ok), (_op, _args, fut, loop) in zip(results, batch):
             by_loop.setdefault(loop, []).append((fut, value, ok))
@@ -114,6 +133,11 @@ class BatchWriter:
                 loop.call_soon_threadsafe(_settle, settled)
             except RuntimeError:  # that loop is closed; nobody waits any more
                 pass
+
+
+class _OpFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def _settle(settled: list[tuple[asyncio.Future[Any], Any, bool]]) -> None:

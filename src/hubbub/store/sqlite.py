@@ -39,8 +39,12 @@ CREATE TABLE IF NOT EXISTS tokens(
 CREATE INDEX IF NOT EXISTS tokens_uid ON tokens(uid, device);
 CREATE TABLE IF NOT EXISTS devices(
   uid INTEGER NOT NULL, device TEXT NOT NULL, cursor INTEGER NOT NULL, PRIMARY KEY(uid, device)) WITHOUT ROWID;
+-- the event logs; an incoming message's event also tracks its delivery to that user (mid, state, deadline)
 CREATE TABLE IF NOT EXISTS events(
-  uid INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(uid, seq)) WITHOUT ROWID;
+  uid INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, mid INTEGER, state INTEGER, deadline INTEGER,
+  PRIMARY KEY(uid, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_mid ON events(mid, uid) WHERE mid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_due ON events(deadline) WHERE state = 0;
 CREATE TABLE IF NOT EXISTS messages(
   mid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, sender INTEGER NOT NULL, from_addr TEXT NOT NULL,
   cid TEXT NOT NULL, to_uid INTEGER NOT NULL, to_addr TEXT NOT NULL, gid INTEGER NOT NULL, ts INTEGER NOT NULL,
@@ -49,11 +53,6 @@ CREATE TABLE IF NOT EXISTS messages(
   recalled INTEGER NOT NULL DEFAULT 0, UNIQUE(sender, cid));
 CREATE INDEX IF NOT EXISTS messages_pair ON messages(sender, to_uid, mid) WHERE gid = 0;
 CREATE INDEX IF NOT EXISTS messages_group ON messages(gid, mid) WHERE gid != 0;
-CREATE TABLE IF NOT EXISTS deliveries(
-  uid INTEGER NOT NULL, seq INTEGER NOT NULL, mid INTEGER NOT NULL, state INTEGER NOT NULL,
-  deadline INTEGER NOT NULL, PRIMARY KEY(uid, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deliveries_mid ON deliveries(mid, uid);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(deadline) WHERE state = 0;
 CREATE TABLE IF NOT EXISTS hidden(uid INTEGER NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(uid, mid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS groups(
   gid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, name TEXT NOT NULL, flag INTEGER NOT NULL,
@@ -88,9 +87,11 @@ class _Log:
             seq = self.conn.execute(HEAD, (uid,)).fetchone()[0]
         return seq
 
-    def append(self, uid: int, body: str) -> int:
+    def append(self, uid: int, body: str, mid: int | None = None, deadline: int | None = None) -> int:
+        """Append an event; with `mid`, an incoming message whose delivery is tracked until `deadline`."""
         seq = self.head(uid) + 1
-        self.conn.execute("INSERT INTO events(uid, seq, body) VALUES(?,?,?)", (uid, seq, body))
+        self.conn.execute("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)",
+                          (uid, seq, body, mid, None if mid is None else PENDING, deadline))
         self.touched[uid] = seq
         return seq
 
@@ -110,9 +111,15 @@ class SQLiteStore:
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"sqlite_synchronous must be NORMAL, FULL, EXTRA or OFF, not {synchronous!r}")
-        self._heads: dict[int, int] = {}  # written only by the writer thread
-        self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._heads.clear)
+        # caches of the writer thread, dropped whenever a transaction rolls back
+        self._heads: dict[int, int] = {}
+        self._cursors: dict[tuple[int, str], int] = {}
+        self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget)
         self._db: sqlite3.Connection | None = None
+
+    def _forget(self) -> None:
+        self._heads.clear()
+        self._cursors.clear()
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -226,11 +233,13 @@ class SQLiteStore:
             c = log.conn
             gids = [r[0] for r in c.execute("SELECT gid FROM members WHERE uid=?", (uid,))]
             addr = c.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
-            for table, col in (("tokens", "uid"), ("devices", "uid"), ("events", "uid"), ("deliveries", "uid"),
+            for table, col in (("tokens", "uid"), ("devices", "uid"), ("events", "uid"),
                                ("hidden", "uid"), ("members", "uid"), ("subs", "uid"), ("subs", "target"),
                                ("blocks", "uid"), ("blocks", "blocked"), ("users", "uid")):
                 c.execute(f"DELETE FROM {table} WHERE {col}=?", (uid,))
             self._heads.pop(uid, None)
+            for key in [k for k in self._cursors if k[0] == uid]:
+                del self._cursors[key]
             if addr:
                 for gid in gids:
                     self._group_event(log, gid, "members", removed=[addr[0]])
@@ -244,6 +253,7 @@ class SQLiteStore:
             # a new device starts at the user's head: it gets what comes next, and history on request
             log.conn.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) ON CONFLICT DO NOTHING",
                              (uid, device, log.head(uid)))
+            self._cursors.pop((uid, device), None)
         await self._write(op)
 
     async def token(self, token_hash: bytes) -> TokenInfo | None:
@@ -276,9 +286,8 @@ class SQLiteStore:
         An incoming message past its deadline and not yet delivered is replaced by a `skip`
         placeholder so the stream stays gap-free; the caller expires it.
         """
-        rows = self._q("SELECT e.seq, e.body, d.state, d.deadline FROM events e "
-                       "LEFT JOIN deliveries d ON d.uid=e.uid AND d.seq=e.seq "
-                       "WHERE e.uid=? AND e.seq>? ORDER BY e.seq LIMIT ?", (uid, after, limit))
+        rows = self._q("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq LIMIT ?",
+                       (uid, after, limit))
         items: list[str] = []
         overdue: list[int] = []
         for seq, body, state, deadline in rows:
@@ -289,31 +298,35 @@ class SQLiteStore:
             items.append('{"seq":%d,%s' % (seq, body[1:]))
         return items, overdue
 
-    async def ack(self, uid: int, device: str, seq: int, address: str, now: int) -> Touched:
+    async def ack(self, acks: list[tuple[int, str, int, str]], now: int) -> Touched:
+        """Store device cursors (uid, device, seq, address); the first ack of a message is its DELIVERED."""
         def op(log: _Log) -> None:
             c = log.conn
-            row = c.execute("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device)).fetchone()
-            old = row[0] if row else 0
-            if seq <= old:
-                return
-            head = log.head(uid)
-            new = min(seq, head)
-            c.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
-                      "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", (uid, device, new))
-            due = c.execute("SELECT d.seq, m.mid, m.sender, m.cid, m.gid FROM deliveries d JOIN messages m ON m.mid=d.mid "
-                            "WHERE d.uid=? AND d.seq>? AND d.seq<=? AND d.state=0", (uid, old, new)).fetchall()
-            if not due:
-                return
-            c.executemany("UPDATE deliveries SET state=1 WHERE uid=? AND seq=?", [(uid, s) for s, *_ in due])
-            for _seq, mid, sender, cid, gid in due:
-                log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
-                                          status=int(Status.DELIVERED)))
+            for uid, device, seq, address in acks:
+                old = self._cursors.get((uid, device))
+                if old is None:
+                    row = c.execute("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device)).fetchone()
+                    old = row[0] if row else 0
+                new = min(seq, log.head(uid))
+                if new <= old:
+                    continue
+                self._cursors[(uid, device)] = new
+                c.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
+                          "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", (uid, device, new))
+                due = c.execute("SELECT e.seq, m.mid, m.sender, m.cid, m.gid FROM events e JOIN messages m ON m.mid=e.mid "
+                                "WHERE e.uid=? AND e.seq>? AND e.seq<=? AND e.state=0", (uid, old, new)).fetchall()
+                if not due:
+                    continue
+                c.executemany("UPDATE events SET state=1 WHERE uid=? AND seq=?", [(uid, s) for s, *_ in due])
+                for _seq, mid, sender, cid, gid in due:
+                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                              status=int(Status.DELIVERED)))
         _, touched = await self._write(op)
         return touched
 
     def _expire_rows(self, log: _Log, rows: list[Any], now: int) -> None:
         for uid, seq, mid in rows:
-            cur = log.conn.execute("UPDATE deliveries SET state=3 WHERE uid=? AND seq=? AND state=0", (uid, seq))
+            cur = log.conn.execute("UPDATE events SET state=3 WHERE uid=? AND seq=? AND state=0", (uid, seq))
             if cur.rowcount != 1:
                 continue
             m = log.conn.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
@@ -325,14 +338,14 @@ class SQLiteStore:
     async def expire(self, uid: int, seqs: list[int], now: int) -> Touched:
         def op(log: _Log) -> None:
             rows = [(uid, s, r[0]) for s in seqs for r in log.conn.execute(
-                "SELECT mid FROM deliveries WHERE uid=? AND seq=? AND state=0 AND deadline<?", (uid, s, now))]
+                "SELECT mid FROM events WHERE uid=? AND seq=? AND state=0 AND deadline<?", (uid, s, now))]
             self._expire_rows(log, rows, now)
         _, touched = await self._write(op)
         return touched
 
     async def expire_due(self, before: int, now: int, limit: int) -> Touched:
         def op(log: _Log) -> None:
-            rows = log.conn.execute("SELECT uid, seq, mid FROM deliveries WHERE state=0 AND deadline<? LIMIT ?",
+            rows = log.conn.execute("SELECT uid, seq, mid FROM events WHERE state=0 AND deadline<? LIMIT ?",
                                     (before, limit)).fetchall()
             self._expire_rows(log, rows, now)
         _, touched = await self._write(op)
@@ -375,9 +388,7 @@ class SQLiteStore:
             else:
                 recipients = [msg.to]
             for uid in recipients:
-                seq = log.append(uid, incoming)
-                c.execute("INSERT INTO deliveries(uid, seq, mid, state, deadline) VALUES(?,?,?,0,?)",
-                          (uid, seq, mid, msg.deadline))
+                log.append(uid, incoming, mid, msg.deadline)
             return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
         return await self._write(op)
 
@@ -386,12 +397,12 @@ class SQLiteStore:
             c = log.conn
             count = 0
             for mid in mids:
-                row = c.execute("SELECT d.seq, d.state, m.sender, m.cid, m.gid, m.flag, m.from_addr FROM deliveries d "
+                row = c.execute("SELECT d.seq, d.state, m.sender, m.cid, m.gid, m.flag, m.from_addr FROM events d "
                                 "JOIN messages m ON m.mid=d.mid WHERE d.mid=? AND d.uid=?", (mid, uid)).fetchone()
                 if row is None or row[1] in (READ, EXPIRED):
                     continue
                 seq, state, sender, cid, gid, flag, from_addr = row
-                c.execute("UPDATE deliveries SET state=2 WHERE uid=? AND seq=?", (uid, seq))
+                c.execute("UPDATE events SET state=2 WHERE uid=? AND seq=?", (uid, seq))
                 count += 1
                 if state == PENDING:  # read before its ack was stored: it was delivered too
                     log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
@@ -412,7 +423,7 @@ class SQLiteStore:
             if m is None:
                 raise LookupError("no such message")
             sender, from_addr, to_uid, to_addr, gid = m
-            parties = {sender} | {r[0] for r in c.execute("SELECT uid FROM deliveries WHERE mid=?", (mid,))}
+            parties = {sender} | {r[0] for r in c.execute("SELECT uid FROM events WHERE mid=?", (mid,))}
             if uid not in parties:
                 raise LookupError("no such message")
             if op_name == "delete":
@@ -440,7 +451,7 @@ class SQLiteStore:
         bound = before if before is not None else 2**62
         cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
                 "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, d.state FROM messages m "
-                "LEFT JOIN deliveries d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
+                "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
             rows = self._q(cols + "WHERE m.gid=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
                            "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, bound, uid, limit + 1))
