@@ -1,0 +1,60 @@
+"""Group commit: many callers share a transaction, and one failing operation undoes only itself."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hubbub.store.batch import BatchWriter
+
+
+def connector(path: Path):
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS t(k INTEGER PRIMARY KEY, v TEXT)")
+        return conn
+    return connect
+
+
+def insert(conn: sqlite3.Connection, k: int) -> int:
+    conn.execute("INSERT INTO t(k, v) VALUES(?, 'x')", (k,))
+    return k
+
+
+async def test_concurrent_operations_share_commits(tmp_path: Path) -> None:
+    writer = BatchWriter(connector(tmp_path / "db"), max_batch=100)
+    writer.start()
+    try:
+        results = await asyncio.gather(*[writer.run(insert, k) for k in range(500)])
+    finally:
+        writer.close()
+    assert results == list(range(500))
+    assert writer.operations == 500 and writer.batches < 500
+    rows = sqlite3.connect(tmp_path / "db").execute("SELECT count(*) FROM t").fetchone()[0]
+    assert rows == 500
+
+
+async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
+    writer = BatchWriter(connector(tmp_path / "db"), max_batch=100)
+    writer.start()
+    try:
+        await writer.run(insert, 7)
+        outcomes = await asyncio.gather(*[writer.run(insert, k) for k in (1, 7, 2, 3)], return_exceptions=True)
+    finally:
+        writer.close()
+    assert outcomes[0] == 1 and outcomes[2] == 2 and outcomes[3] == 3
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    keys = [r[0] for r in sqlite3.connect(tmp_path / "db").execute("SELECT k FROM t ORDER BY k")]
+    assert keys == [1, 2, 3, 7]
+
+
+def test_a_database_that_cannot_open_fails_at_start(tmp_path: Path) -> None:
+    def broken() -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+    writer = BatchWriter(broken)
+    with pytest.raises(sqlite3.OperationalError):
+        writer.start()
