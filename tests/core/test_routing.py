@@ -345,3 +345,21 @@ async def test_resume_with_after_skips_what_the_client_has(harness: Harness) -> 
     bob = await harness.connect(bob_token, after=3)
     events = await bob.wait_events(2)
     assert [e["seq"] for e in events] == [4, 5]
+
+
+async def test_group_expiry_and_nostore_flag(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    gid = (await alice.request("group_create", name="live", flag=0x40, members=["bob"]))["gid"]
+    # don't-store group: no store-and-forward, so with every other member offline it fails
+    assert (await alice.request("send", cid="n1", gid=gid, message="x"))["status"] == Status.USEROFFLINE
+    bob = await harness.device("bob")
+    assert (await alice.request("send", cid="n2", gid=gid, message="y"))["status"] == Status.SENT
+    assert [e["message"] for e in await bob.wait_events(2) if e["k"] == "msg"] == ["y"]
+    # a group's expiry is the default expiry of its messages
+    user = await harness.admin.user(harness.app, "alice")
+    gid2, _ = await harness.hub.store.create_group(harness.app.id, "short", 0, 60, [(user.uid, 31, True)], 0)
+    await harness.hub.store.edit_members(gid2, [((await harness.admin.user(harness.app, "bob")).uid, 31, False)], [], 0)
+    res = await alice.request("send", cid="n3", gid=gid2, message="z")
+    hist = (await alice.request("history", gid=gid2))["messages"]
+    assert res["status"] == Status.SENT and hist[0]["expiry"] == 60

@@ -278,7 +278,9 @@ async def test_group_ops_and_member_events(server: Any) -> None:
     await ok(server, "groupdel", group={"gid": gid})
     await a.event("group", gid=gid, op="delete")
     await b.event("group", gid=gid, op="delete")
-    assert (await ok(server, "groupgetmembers", gid=gid))["members"] == []
+    await fails(server, "groupgetmembers", "NOGROUP", gid=gid)  # deleted, not merely inactive
+    await fails(server, "groupset", "NOGROUP", group={"gid": gid, "active": True})
+    await fails(server, "groupdel", "NOGROUP", gid=gid)
     await fails(server, "groupset", "NOGROUP", group={"gid": 999999, "name": "x"})
     await fails(server, "groupdel", "NOGROUP", gid=999999)
     await fails(server, "groupadd", "NOUSER", group={"name": "x", "members": ["alice", "ghost"]})

@@ -219,6 +219,10 @@ class Hub:
                 return await fail(Status.INVALIDDEST)
             if not self._may_send(group, ident.uid):
                 return await fail(Status.NOTMEMBER)
+            if group.flag & GroupFlag.NOSTORE:  # no store-and-forward: members online now only
+                expiry = 0
+            elif fr.expiry is None and group.expiry > 0:
+                expiry = min(group.expiry, s.max_expiry)
             if expiry == 0 and not any(self.online(m.uid) for m in group.members if m.uid != ident.uid):
                 return await fail(Status.USEROFFLINE)
         else:

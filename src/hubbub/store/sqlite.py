@@ -223,9 +223,10 @@ class SQLiteStore:
         return self._user(r) if r else None
 
     async def users(self, app_id: int, pattern: str, offset: int, limit: int) -> list[User]:
-        like = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
-        rows = self._q(self._USER + " WHERE app_id=? AND address LIKE ? ESCAPE '\\' ORDER BY uid LIMIT ? OFFSET ?",
-                       (app_id, like or "%", limit, offset))
+        # GLOB: case-sensitive like addresses; `*` is the wildcard, `?` and `[` stand for themselves
+        glob = "".join("[" + ch + "]" if ch in "?[" else ch for ch in pattern) or "*"
+        rows = self._q(self._USER + " WHERE app_id=? AND address GLOB ? ORDER BY uid LIMIT ? OFFSET ?",
+                       (app_id, glob, limit, offset))
         return [self._user(r) for r in rows]
 
     async def delete_user(self, uid: int) -> Touched:
@@ -617,10 +618,10 @@ class SQLiteStore:
     async def delete_group(self, gid: int, now: int) -> Touched:
         def op(log: _Log) -> None:
             members = [r[0] for r in log.conn.execute("SELECT uid FROM members WHERE gid=?", (gid,))]
-            log.conn.execute("UPDATE groups SET active=0 WHERE gid=?", (gid,))
             body = _event(k="group", ts=now, op="delete", gid=gid)
             for uid in members:
                 log.append(uid, body)
             log.conn.execute("DELETE FROM members WHERE gid=?", (gid,))
+            log.conn.execute("DELETE FROM groups WHERE gid=?", (gid,))
         _, touched = await self._write(op)
         return touched
