@@ -10,10 +10,7 @@ from .local import LocalBus
 def open_bus(settings: Settings) -> Bus:
     if not settings.bus_url:
         return LocalBus()
-    if settings.bus_url.startswith(("redis://", "rediss://")):
-        from .redis import RedisBus  # optional dependency
-        return RedisBus(settings.bus_url)
-    raise ValueError(f"unsupported bus_url {settings.bus_url!r}: leave empty or use redis://...")
+    raise ValueError(f"unsupported bus_url {settings.bus_url!r}: this release runs one node (leave it empty)")
 
 
 __all__ = ["Bus", "LocalBus", "open_bus"]

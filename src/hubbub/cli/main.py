@@ -164,8 +164,11 @@ async def _user_add(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ..server.run import serve
     settings = _settings(args)
-    settings.data_path.mkdir(parents=True, exist_ok=True)
-    serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
+    try:
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+        serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
+    except (ValueError, OSError) as exc:  # a setting the store or bus refuses, or a folder we cannot make
+        raise CLIError(str(exc)) from None
     return 0
 
 

@@ -13,10 +13,8 @@ def open_store(settings: Settings) -> Store:
     if not url or url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:///") if url else str(settings.data_path / "hubbub.db")
         return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch)
-    if url.startswith(("postgres://", "postgresql://")):
-        from .postgres import PostgresStore  # optional dependency
-        return PostgresStore(url)
-    raise ValueError(f"unsupported database_url {url!r}: use sqlite:///path or postgresql://...")
+    raise ValueError(f"unsupported database_url {url!r}: this release stores in SQLite (leave it empty, "
+                     "or sqlite:///path/to/file.db)")
 
 
 __all__ = ["App", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",
