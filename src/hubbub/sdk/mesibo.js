@@ -710,6 +710,7 @@
       this.info = {};
 
       this.mySends = new Map();   // cid -> {resolve}: sends started in this tab
+      this.shadow = new Map();    // cid -> {frame, origin, ts}: sends announced by tabs, not yet reported sent
       this.myReqs = new Map();    // id -> {frame, resolve, reject, timer}
       this.reqSeq = 0;
       this.tabVisibility = new Map();
@@ -774,7 +775,8 @@
       if (this.abort) { try { this.abort.abort(); } catch (e) { /* ignore */ } }
       if (this.channel) { this.channel.onmessage = null; try { this.channel.close(); } catch (e) { /* ignore */ } }
       if (this.fillTimer) this.timers.clearTimeout(this.fillTimer);
-      this.myReqs.forEach(function (q) { q.reject(new Error('stopped')); });
+      var tm = this.timers;
+      this.myReqs.forEach(function (q) { tm.clearTimeout(q.timer); q.resolve({ ok: false, error: 'STOPPED' }); });
       this.myReqs.clear();
       this._setStatus(C.MESIBO_STATUS_STOPPED, {}, true);
     }
@@ -830,6 +832,10 @@
       this.signedOut = false;
       this.authFailed = false;
       this.pendingSends.clear();
+      // Sends other tabs announced that no leader has reported sent yet (their outbox write may
+      // not have finished when the tab died).
+      var pend = this.pendingSends;
+      this.shadow.forEach(function (e, cid) { pend.set(cid, e); });
       this.reqQueue = [];
       var seq = await this.store.getLastSeq();
       this.committedSeq = seq;
@@ -1121,6 +1127,7 @@
     }
 
     _onSentLocal(cid, res) {
+      this.shadow.delete(cid);
       var s = this.mySends.get(cid);
       if (!s) return;
       this.mySends.delete(cid);
@@ -1142,10 +1149,19 @@
       var p = new Promise(function (resolve) { self.mySends.set(cid, { resolve: resolve }); });
       var ts = this.timers.now();
       this.log('send ' + cid + ' ' + f.message);
-      await this.store.outboxPut({ cid: cid, frame: f, origin: this.tabId, ts: ts });
-      this.log('outbox ' + cid + ' leader=' + this.isLeader);
+      // Three copies at once, so that no single death loses it: the shared outbox (IndexedDB), the
+      // other tabs' memory (they keep it until the leader reports it sent), and the leader's socket.
+      var put = this.store.outboxPut({ cid: cid, frame: f, origin: this.tabId, ts: ts });
+      if (this.crossTab) this._post({ type: 'send', cid: cid, frame: f, origin: this.tabId, ts: ts });
       if (this.isLeader) this._leaderSend(cid, f, this.tabId, ts);
-      else if (this.crossTab) this._post({ type: 'send', cid: cid, frame: f, origin: this.tabId, ts: ts });
+      try {
+        await put;
+        this.log('outbox ' + cid + ' leader=' + this.isLeader);
+        // Answered before the write finished: the leader's delete may have come first.
+        if (!this.mySends.has(cid)) await this.store.outboxDelete(cid);
+      } catch (e) {
+        this.log('outbox write failed for ' + cid + ': ' + e);
+      }
       return p;
     }
 
@@ -1355,9 +1371,11 @@
           }
           break;
         case 'send':
+          this.shadow.set(m.cid, { frame: m.frame, origin: m.origin, ts: m.ts });
           if (this.isLeader) this._leaderSend(m.cid, m.frame, m.origin, m.ts);
           break;
         case 'sent':
+          this.shadow.delete(m.cid);
           if (m.leader) this._onSentLocal(m.cid, m.res);
           break;
         case 'req':
