@@ -94,6 +94,7 @@ class Harness:
         self.server = server
         self.browser = browser
         self.contexts: list[Any] = []
+        self.tokens: dict[str, str] = {}
 
     def context(self, init_scripts: tuple[str, ...] = ()) -> Any:
         ctx = self.browser.new_context()
@@ -103,8 +104,14 @@ class Harness:
         self.contexts.append(ctx)
         return ctx
 
+    def token(self, address: str) -> str:
+        """One token per user, as an app hands the same login to all its tabs."""
+        if address not in self.tokens:
+            self.tokens[address] = self.server.token(address, "web")
+        return self.tokens[address]
+
     def url(self, address: str, **extra: str) -> str:
-        token = self.server.token(address, "web")
+        token = self.token(address)
         q = "&".join(f"{k}={v}" for k, v in extra.items())
         return f"{self.server.url}/example?token={token}&appid={self.server.appid}" + (f"&{q}" if q else "")
 

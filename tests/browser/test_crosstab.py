@@ -79,9 +79,10 @@ def _stream_with(hub: Harness, disrupt: str) -> None:
         t.page.on("console", lambda m, k=k: logs.append((k, m.text)))
     (bob,) = hub.open(hub.context(), "bob", 1)
     # bob streams 200 messages to alice from inside his page
-    bob.js("""async (n) => { window.__streamDone = false;
+    # started, not awaited: it runs while alice's tabs send and the leader goes away
+    bob.js("""(n) => { window.__streamDone = false; (async () => {
         for (let i = 0; i < n; i++) { sendText('alice', 'in' + i); await new Promise(r => setTimeout(r, 10)); }
-        window.__streamDone = true; }""", STREAM)
+        window.__streamDone = true; })(); }""", STREAM)
     leader = one_leader(alice)
     others = [t for t in alice if t is not leader]
     survivor = others[-1]
@@ -159,13 +160,19 @@ def test_tab_opened_mid_stream_catches_up(hub: Harness) -> None:
     ctx = hub.context()
     alice = hub.open(ctx, "alice", 2)
     (bob,) = hub.open(hub.context(), "bob", 1)
-    bob.js("async () => { for (let i = 0; i < 100; i++) { sendText('alice', 'm' + i); await new Promise(r => setTimeout(r, 8)); } }")
-    wait_for(lambda: len(alice[0].shown("m")) >= 40, 10, "half the stream")
+    bob.js("() => { (async () => { for (let i = 0; i < 100; i++) { sendText('alice', 'm' + i); await new Promise(r => setTimeout(r, 25)); } })(); }")
+    wait_for(lambda: len(alice[0].shown("m")) >= 20, 10, "a part of the stream")
     (late,) = hub.open(ctx, "alice", 1, wait=False)
     wait_for(late.online, 5, "the late tab knows the connection status")
     for t in alice + [late]:
-        wait_for(lambda t=t: (t.shown("m") or [""])[-1] == "m99", 20, "stream end")
+        try:
+            wait_for(lambda t=t: (t.shown("m") or [""])[-1] == "m99", 20, "stream end")
+        except AssertionError:
+            raise AssertionError(str([x.js("""() => { const s = mesibo._session; return {leader: s.isLeader,
+                applied: s.applied, pending: s.pending.size, committed: s.committedSeq, tail: hubbubExample.shown.slice(-3)}; }""")
+                for x in alice + [late]]) + " bob: " + str(bob.js("() => hubbubExample.statuses.length")))
     live = late.shown("m")
+    assert 0 < len(live) < 100, "opened mid-stream"
     assert live == [f"m{i}" for i in range(100 - len(live), 100)], "a gap-free tail"
     stored = late.js("""() => { const got = [];
         const rs = mesibo.getProfile('bob').createReadSession({ Mesibo_onMessage: m => got.push(m.message) });
@@ -224,7 +231,7 @@ def test_seed_snippets_run_verbatim(hub: Harness) -> None:
     ctx = hub.context()
     page = ctx.new_page()
     page.goto(f"{hub.server.url}/example")  # no token: the page only loads the SDK
-    token = hub.server.token("alice", "web")
+    token = hub.token("alice")
     result = page.evaluate("""([token, appid, code]) => new Promise((resolve) => {
         var mesibo = new Mesibo();
         var seen = [];
