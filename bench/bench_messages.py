@@ -104,8 +104,14 @@ async def connect(url: str, token: str) -> Any:
     return ws
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run_load(url: str, tokens: list[tuple[str, str]], seconds: float, rate: float | None,
-                   to_address: bool) -> dict[str, Any]:
+                   to_address: bool, server_pid: int) -> dict[str, Any]:
     """Each sender sends to its receiver, paced to `rate` in total (None: as fast as the window allows)."""
     pairs = len(tokens)
     senders = [await connect(url, s) for s, _ in tokens]
@@ -164,9 +170,10 @@ async def run_load(url: str, tokens: list[tuple[str, str]], seconds: float, rate
     tasks += [asyncio.ensure_future(send(i)) for i in range(pairs)]
     await asyncio.sleep(1.0)  # warm up
     latencies.clear()
-    base, t0 = delivered, time.perf_counter()
+    base, t0, cpu0 = delivered, time.perf_counter(), cpu_seconds(server_pid)
     await asyncio.sleep(seconds)
     count, elapsed = delivered - base, time.perf_counter() - t0
+    cpu = cpu_seconds(server_pid) - cpu0
     sample = sorted(latencies)
     stop.set()
     for ws in senders + receivers:
@@ -177,7 +184,9 @@ async def run_load(url: str, tokens: list[tuple[str, str]], seconds: float, rate
     return {"deliveries_per_s": round(count / elapsed, 1),
             "p50_ms": round(1000 * statistics.median(sample), 2) if sample else None,
             "p99_ms": round(1000 * sample[int(len(sample) * 0.99) - 1], 2) if sample else None,
-            "samples": len(sample)}
+            "samples": len(sample),
+            "server_cpu_us_per_delivery": round(1e6 * cpu / count, 1) if count else None,
+            "server_cpu_percent": round(100 * cpu / elapsed, 1)}
 
 
 def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[str, Any]:
@@ -187,7 +196,7 @@ def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[s
         else:
             proc, url, tokens = start_relay(pairs)
         try:
-            return asyncio.run(run_load(url, tokens, seconds, rate, to_address=kind == "hubbub"))
+            return asyncio.run(run_load(url, tokens, seconds, rate, to_address=kind == "hubbub", server_pid=proc.pid))
         finally:
             proc.terminate()
             proc.wait(10)
@@ -213,8 +222,10 @@ def main() -> None:
         paced = measure(kind, args.pairs, args.seconds, rate)
         results[kind] = {"full_speed": full[kind], "paced": {"rate": round(rate, 1), **paced}}
         print(f"{kind:>6}: {full[kind]['deliveries_per_s']:>9.1f} deliveries/s at full speed "
-              f"(p50 {full[kind]['p50_ms']} ms, p99 {full[kind]['p99_ms']} ms); at {rate:.0f}/s: "
-              f"p50 {paced['p50_ms']} ms, p99 {paced['p99_ms']} ms", flush=True)
+              f"(p50 {full[kind]['p50_ms']} ms, p99 {full[kind]['p99_ms']} ms, server CPU "
+              f"{full[kind]['server_cpu_us_per_delivery']} us/delivery); at {rate:.0f}/s: "
+              f"p50 {paced['p50_ms']} ms, p99 {paced['p99_ms']} ms, server CPU {paced['server_cpu_percent']}% "
+              f"({paced['server_cpu_us_per_delivery']} us/delivery)", flush=True)
     ratio = results["hubbub"]["full_speed"]["deliveries_per_s"] / results["relay"]["full_speed"]["deliveries_per_s"]
     results["ratio_hubbub_to_relay"] = round(ratio, 3)
     print(f"ratio hubbub/relay (full speed): {ratio:.2f}")
