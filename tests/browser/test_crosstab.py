@@ -117,9 +117,9 @@ def _stream_with(hub: Harness, disrupt: str) -> None:
         missing = sorted(set(f"out{i}" for i in range(STREAM)) - set(bob.shown("out")))
         outboxes = [t.js("async () => (await mesibo._session.store.outboxAll()).map(e => e.frame.message)") for t in live]
         in_alice_log = live[-1].js("(ms) => [...mesibo._mirror.values()].filter(r => ms.includes(r.message)).map(r => [r.message, r.mid, r.cid])", missing)
-        import json
-        Path("/tmp/e2e-log.json").write_text(json.dumps(logs))
-        raise AssertionError(f"bob is missing {missing}; alice's outbox: {outboxes}; in alice's own log: {in_alice_log}")
+        trail = [f"tab{k}: {line}" for k, line in logs if any(m in line for m in missing)][-30:]
+        raise AssertionError(f"bob is missing {missing}; alice's outbox: {outboxes}; in alice's own log: "
+                             f"{in_alice_log}; SDK log: {trail}")
     for t in live:
         try:
             if t in replaced:  # may have come back after bob's stream ended: caught up with the store
