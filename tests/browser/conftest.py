@@ -141,8 +141,10 @@ class Harness:
                 pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope, not session: the sync Playwright API keeps an event loop running in this thread
+    # while it is open, which the asyncio tests of other folders must not inherit.
     if not os.path.exists(CHROMIUM):
         need_service(f"{CHROMIUM} is missing (scripts/test.sh installs Debian's chromium)")
     try:
