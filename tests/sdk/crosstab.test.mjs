@@ -222,6 +222,9 @@ test('without cross-tab sessions a second tab takes over and the first gets SIGN
   assert.equal(a.rec.status.at(-1), SIGNOUT);
   assert.equal(server.connects, 2, 'no ping-pong');
   assert.equal(server.openCount, 1);
+  // start() again takes the connection back
+  a.api.start();
+  await until(() => a.rec.status.at(-1) === ONLINE && c.rec.status.at(-1) === SIGNOUT, 2000, 'taken back');
   a.close(); c.close();
 });
 

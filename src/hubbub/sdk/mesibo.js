@@ -957,6 +957,15 @@
       this.reconnectTimer = this.timers.setTimeout(function () { self.reconnectTimer = null; self._connect(); }, delay);
     }
 
+    /** After a SIGNOUT or AUTHFAIL: connect again (the app asked for it with start()). */
+    resume() {
+      if (!this.running || !this.isLeader || this.ws) return;
+      this.signedOut = false;
+      this.authFailed = false;
+      this.backoff = 0;
+      this._connect();
+    }
+
     /** Closes the socket and reconnects now (Hubbub addition, used by tests and on network change). */
     reconnect() {
       if (!this.isLeader) return;
@@ -1975,13 +1984,22 @@
      * @returns {number} MESIBO_RESULT_OK, or MESIBO_RESULT_FAIL without app name or token
      */
     start() {
-      if (this._started) return C.MESIBO_RESULT_OK;
+      if (this._started) {
+        // Signed out (another tab or device took the connection): take it back.
+        if (this._session && this._session.signedOut) this._session.resume();
+        return C.MESIBO_RESULT_OK;
+      }
       if (!this._token || !this._appid) {
         console.error('Hubbub: setAppName() and setAccessToken() must be called before start()');
         return C.MESIBO_RESULT_FAIL;
       }
       this._started = true;
       instances.last = this;
+      if (this._session) {
+        // Started again after stop(): a fresh session and a fresh readiness promise.
+        var me = this;
+        this._ready = new Promise(function (r) { me._readyResolve = r; });
+      }
       var server = this.getServer();
       var key = hash53(server + '|' + this._appid + '|' + this._token);
       this._scope = key;
@@ -2012,7 +2030,10 @@
       this._session = s;
       if (HAS_DOC && typeof window !== 'undefined' && window.addEventListener && !deps.noPageEvents) {
         this._onVis = function () { s.visibilityChanged(); if (s._visible()) self._flushReads(); };
-        this._onHide = function (e) { if (!e || !e.persisted) self.stop(); };
+        // Leaving the page (also into the back/forward cache) hands the connection over at once;
+        // coming back from that cache starts again.
+        this._onHide = function () { self.stop(); if (self._onShow) window.addEventListener('pageshow', self._onShow); };
+        this._onShow = function (e) { if (e && e.persisted) { window.removeEventListener('pageshow', self._onShow); self.start(); } };
         document.addEventListener('visibilitychange', this._onVis);
         window.addEventListener('pagehide', this._onHide);
       }
