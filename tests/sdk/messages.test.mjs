@@ -340,3 +340,31 @@ test('the first leader of a fresh store starts at the server resume point (no re
   assert.deepEqual(texts(c), ['fresh']);
   a.close(); c.close();
 });
+
+test('desktop notification: shown once (by the leader) while no tab is visible, not once per tab', async () => {
+  const shown = [];
+  globalThis.Notification = class { constructor(title, opts) { shown.push([title, opts.tag]); } };
+  globalThis.Notification.permission = 'granted';
+  try {
+    const server = new FakeServer();
+    const b = new FakeBrowser(server);
+    const tabs = [await online(b, 'a'), await online(b, 'b'), await online(b, 'c')];
+    tabs.forEach((t) => t.api.enableNotifications(true));
+    server.incoming('while visible');
+    await until(() => tabs.every((t) => t.rec.messages.length === 1));
+    assert.equal(shown.length, 0, 'a visible tab shows it in the app');
+    tabs.forEach((t) => { t.d.visible.v = false; t.api._session.visibilityChanged(); });
+    await sleep(20);
+    server.incoming('while hidden');
+    await until(() => tabs.every((t) => t.rec.messages.length === 2));
+    await sleep(20);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0][1], 'hubbub-1001');
+    // presence reaches every tab, not only the leader
+    server.active.push({ t: 'presence', from: 'bob', gid: 0, activity: 10, ts: 1 });
+    await until(() => tabs.every((t) => t.rec.presence.length === 1 && t.rec.presence[0].hasJoined()));
+    tabs.forEach((t) => t.close());
+  } finally {
+    delete globalThis.Notification;
+  }
+});
