@@ -443,6 +443,7 @@
       await idbDone(tx);
     }
     async getEvents(lo, hi) {
+      if (hi < lo) hi = lo;
       var tx = this._tx(['meta', 'events'], 'readonly');
       var list = await idbReq(tx.objectStore('events').getAll(IDBKeyRange.bound(lo, hi)));
       var floor = await this._meta(tx.objectStore('meta'), 'floor', 0);
@@ -1472,9 +1473,12 @@
     var timers = browserTimers();
     var hasIdb = !!root.indexedDB;
     var store = hasIdb ? new IdbStore(dbName) : new MemoryStore();
-    var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('hubbub:' + scope) : null;
+    // Without IndexedDB there is no shared store: each tab keeps its own connection (solo fallback).
+    var channel = hasIdb && typeof BroadcastChannel === 'function' ? new BroadcastChannel('hubbub:' + scope) : null;
     var locks = null, lockKind = 'none';
-    if (root.navigator && root.navigator.locks && typeof root.navigator.locks.request === 'function') {
+    if (!channel) {
+      locks = null;
+    } else if (root.navigator && root.navigator.locks && typeof root.navigator.locks.request === 'function') {
       locks = root.navigator.locks; lockKind = 'weblocks';
     } else if (channel && hasIdb) {
       locks = new LeaseLocks(store, timers); lockKind = 'lease';
