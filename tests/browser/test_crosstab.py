@@ -317,3 +317,20 @@ def test_fallback_without_broadcast_channel(hub: Harness) -> None:
     bob.send("alice", "solo")
     for t in tabs:
         wait_for(lambda t=t: t.shown("solo") == ["solo"], 10, "each tab gets it on its own connection")
+
+
+def test_read_receipts_only_from_a_visible_tab(hub: Harness) -> None:
+    hidden, shown = hub.open(hub.context(), "alice", 2)
+    (bob,) = hub.open(hub.context(), "bob", 1)
+    mid = bob.send("alice", "please read")
+    for t in (hidden, shown):
+        wait_for(lambda t=t: t.shown("please") == ["please read"], 10, "delivered to both tabs")
+    read = """() => { const rs = mesibo.getProfile('bob').createReadSession({ Mesibo_onMessage: () => {} });
+        rs.enableReadReceipt(true); return rs.read(10); }"""
+    hidden.js("() => Object.defineProperty(document, 'visibilityState', { get: () => 'hidden', configurable: true })")
+    assert hidden.js(read) >= 1
+    time.sleep(0.7)
+    assert not bob.js("(id) => hubbubExample.statuses.some(s => s.id === id && s.status === 3)", mid), "no receipt from a hidden tab"
+    assert shown.js(read) >= 1
+    wait_for(lambda: bob.js("(id) => hubbubExample.statuses.some(s => s.id === id && s.status === 3)", mid), 10,
+             "READ from the visible tab")
