@@ -1,4 +1,4 @@
-"""Group commit: many callers share a transaction, and one failing operation undoes only itself."""
+"""Group commit: callers of one loop turn share a transaction; a failing operation undoes only itself."""
 
 from __future__ import annotations
 
@@ -58,3 +58,17 @@ def test_a_database_that_cannot_open_fails_at_start(tmp_path: Path) -> None:
     writer = BatchWriter(broken)
     with pytest.raises(sqlite3.OperationalError):
         writer.start()
+
+
+async def test_checkpoints_run_off_the_loop_and_close_truncates_the_wal(tmp_path: Path) -> None:
+    writer = BatchWriter(connector(tmp_path / "db"), checkpoint_interval=0.05)
+    writer.start()
+    await asyncio.gather(*[writer.run(insert, k) for k in range(2000)])
+    wal = tmp_path / "db-wal"
+    assert wal.stat().st_size > 0
+    await asyncio.sleep(0.2)  # a passive checkpoint copies the WAL into the database meanwhile
+    reader = sqlite3.connect(tmp_path / "db")
+    assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 2000
+    reader.close()
+    writer.close()
+    assert wal.stat().st_size == 0

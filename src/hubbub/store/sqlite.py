@@ -1,8 +1,8 @@
 """The embedded store: SQLite in WAL mode, one writer thread with group commit, reads on the loop.
 
 Reads are short indexed look-ups that SQLite answers from its page cache in microseconds, so they
-run on the event loop's thread on their own connection (WAL lets them run beside the writer).
-Writes go through `BatchWriter`, which commits many operations per transaction.
+run on the event loop's thread on their own connection. Writes go through `BatchWriter`, which
+commits each loop turn's operations in one transaction.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class SQLiteStore:
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"sqlite_synchronous must be NORMAL, FULL, EXTRA or OFF, not {synchronous!r}")
-        # caches of the writer thread, dropped whenever a transaction rolls back
+        # caches of the writer, dropped whenever a transaction rolls back
         self._heads: dict[int, int] = {}
         self._cursors: dict[tuple[int, str], int] = {}
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget)
