@@ -60,7 +60,7 @@ def test_a_database_that_cannot_open_fails_at_start(tmp_path: Path) -> None:
         writer.start()
 
 
-async def test_checkpoints_run_off_the_loop_and_close_truncates_the_wal(tmp_path: Path) -> None:
+async def test_checkpoints_run_off_the_loop_and_close_empties_the_wal(tmp_path: Path) -> None:
     writer = BatchWriter(connector(tmp_path / "db"), checkpoint_interval=0.05)
     writer.start()
     await asyncio.gather(*[writer.run(insert, k) for k in range(2000)])
@@ -71,4 +71,4 @@ async def test_checkpoints_run_off_the_loop_and_close_truncates_the_wal(tmp_path
     assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 2000
     reader.close()
     writer.close()
-    assert wal.stat().st_size == 0
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed in full, then removed by the last close
