@@ -30,6 +30,7 @@ class Settings:
     max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes")
     max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes")
     max_devices: int = _s(8, "devices of one user online at once")
+    max_tabs: int = _s(32, "connections of one device at once (browser tabs that cannot share one)")
     window: int = _s(1000, "events sent to a device before it must acknowledge")
     rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained")
     rate_burst: int = _s(2000, "frames a connection may send in a burst")

@@ -310,8 +310,7 @@ def test_fallback_without_broadcast_channel(hub: Harness) -> None:
     wait_for(lambda: any(t.online() for t in tabs), 10, "a tab online")
     time.sleep(0.5)
     states = [t.js("() => hubbubExample.connection.at(-1)") for t in tabs]
-    if hub.connections_of("alice") < 2:
-        pytest.xfail(f"the server does not yet keep one connection per tab (auth.tab, docs/sdk-needs.md); statuses {states}")
+    assert hub.connections_of("alice") == 2, f"one connection per tab (auth.tab); statuses {states}"
     assert all(s == 1 for s in states)
     (bob,) = hub.open(hub.context(), "bob", 1)
     bob.send("alice", "solo")

@@ -8,7 +8,7 @@ import pytest
 
 from hubbub.protocol.constants import Close, Status
 
-from .conftest import Harness
+from .conftest import Device, Harness
 
 
 async def test_message_to_offline_user_arrives_on_connect(harness: Harness) -> None:
@@ -320,7 +320,6 @@ async def test_message_size_limit_edge(harness: Harness) -> None:
 
 
 async def test_first_frame_must_be_auth(harness: Harness) -> None:
-    from .conftest import Device
     d = Device(harness.hub)
     await d.feed({"t": "ping", "r": 1})
     err = await d.next()
@@ -331,7 +330,6 @@ async def test_first_frame_must_be_auth(harness: Harness) -> None:
 
 @pytest.mark.settings(auth_timeout=0.1)
 async def test_auth_timeout_closes(harness: Harness) -> None:
-    from .conftest import Device
     d = Device(harness.hub)
     await asyncio.sleep(0.3)
     assert d.transport.closed and d.transport.closed[0] == Close.PROTOCOL
@@ -363,3 +361,28 @@ async def test_group_expiry_and_nostore_flag(harness: Harness) -> None:
     res = await alice.request("send", cid="n3", gid=gid2, message="z")
     hist = (await alice.request("history", gid=gid2))["messages"]
     assert res["status"] == Status.SENT and hist[0]["expiry"] == 60
+
+
+@pytest.mark.settings(max_tabs=2, max_devices=1)
+async def test_tabs_of_one_device_keep_their_own_connections(harness: Harness) -> None:
+    token = await harness.token("alice", "browser")
+    tabs = []
+    for tab in ("t1", "t2"):
+        d = Device(harness.hub)
+        await d.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": tab, "after": 0})
+        assert (await d.next())["t"] == "welcome"
+        tabs.append(d)
+    # a third tab is over max_tabs; the tabs count as one device towards max_devices (1 here)
+    third = Device(harness.hub)
+    await third.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t3"})
+    assert "max_tabs" in (await third.next())["reason"]
+    bob = await harness.device("bob")
+    await bob.request("send", cid="x", to="alice", message="to every tab")
+    for d in tabs:
+        assert [e["message"] for e in await d.wait_events(1)] == ["to every tab"]
+    # the same tab again replaces only that tab's connection
+    again = Device(harness.hub)
+    await again.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t1"})
+    assert (await again.next())["t"] == "welcome"
+    assert (await tabs[0].next_of("signout"))["t"] == "signout"
+    assert tabs[1].transport.closed is None

@@ -66,7 +66,7 @@ class Admin:
         user, _created = await self.store.upsert_user(app.id, self.check_address(address), name, active,
                                                       self.hub.now())
         if active is False:
-            await self.hub.revoke(user.uid, list(self.hub.sessions.get(user.uid, {})))
+            await self.hub.revoke(user.uid, self.hub.devices_online(user.uid))
         return user
 
     async def issue_token(self, user: User, appid: str, device: str | None = None,

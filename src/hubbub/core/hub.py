@@ -106,13 +106,22 @@ class Hub:
         return info
 
     def attach(self, session: Session, ident: TokenInfo) -> str | None:
-        """Register a session; return why it is refused, or None. A device's new connection wins."""
-        devices = self.sessions.setdefault(ident.uid, {})
-        old = devices.get(ident.device)
-        if old is None and len(devices) >= self.settings.max_devices:
-            return f"{ident.address} is already online on {len(devices)} devices (max_devices)"
-        first = not devices
-        devices[ident.device] = session
+        """Register a session; return why it is refused, or None.
+
+        A connection is known by its device, or by device and tab for browsers that cannot share
+        one connection between tabs (`auth.tab`). A new connection with the same key wins.
+        """
+        conns = self.sessions.setdefault(ident.uid, {})
+        old = conns.get(session.key)
+        devices = {s.ident.device for s in conns.values() if s.ident is not None}
+        if old is None:
+            if ident.device not in devices and len(devices) >= self.settings.max_devices:
+                return f"{ident.address} is already online on {len(devices)} devices (max_devices)"
+            tabs = sum(1 for s in conns.values() if s.ident is not None and s.ident.device == ident.device)
+            if tabs >= self.settings.max_tabs:
+                return f"device {ident.device} already has {tabs} connections (max_tabs)"
+        first = not conns
+        conns[session.key] = session
         if old is not None:
             old.emit(f.encode({"t": "signout", "reason": "replaced by a newer connection of this device"}).decode())
             self.spawn(old.close(Close.SIGNOUT, "replaced by a newer connection of this device"))
@@ -124,12 +133,15 @@ class Hub:
         ident = session.ident
         if ident is None:
             return
-        devices = self.sessions.get(ident.uid)
-        if devices and devices.get(ident.device) is session:
-            del devices[ident.device]
-            if not devices:
+        conns = self.sessions.get(ident.uid)
+        if conns and conns.get(session.key) is session:
+            del conns[session.key]
+            if not conns:
                 del self.sessions[ident.uid]
                 self.spawn(self._gone(ident))
+
+    def devices_online(self, uid: int) -> list[str]:
+        return sorted({s.ident.device for s in self.sessions.get(uid, {}).values() if s.ident is not None})
 
     async def _gone(self, ident: TokenInfo) -> None:
         await self.store.set_lastseen(ident.uid, self.now())
@@ -143,10 +155,9 @@ class Hub:
             self.bus.signal(uid, frame)
 
     async def revoke(self, uid: int, devices: list[str]) -> None:
-        """Tokens were revoked: sign those devices out."""
-        for device in devices:
-            s = self.sessions.get(uid, {}).get(device)
-            if s is not None:
+        """Tokens were revoked: sign those devices out (every tab of them)."""
+        for s in list(self.sessions.get(uid, {}).values()):
+            if s.ident is not None and s.ident.device in devices:
                 s.emit(f.encode({"t": "signout", "reason": "token revoked"}).decode())
                 await s.close(Close.SIGNOUT, "token revoked")
 

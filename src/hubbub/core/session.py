@@ -63,6 +63,7 @@ class Session:
         s = hub.settings
         self.state = NEW
         self.ident: TokenInfo | None = None
+        self.key = ""  # the device id, or "device#tab" for a browser tab with a connection of its own
         self.limiter = RateLimiter(s.rate_limit, s.rate_burst)
         self.strikes = 0
         self.acked = 0        # newest seq the client acknowledged
@@ -210,6 +211,7 @@ class Session:
             return
         if self.state == CLOSED:
             return
+        self.key = ident.device if frame.tab is None else f"{ident.device}#{frame.tab}"
         refused = self.hub.attach(self, ident)
         if refused:
             self.error("TOOMANYDEVICES", refused)

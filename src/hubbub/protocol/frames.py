@@ -38,6 +38,7 @@ class Auth(Frame, tag="auth"):
     token: Annotated[str, Meta(max_length=512)]
     appid: Annotated[str, Meta(max_length=256)]
     after: Annotated[int, Meta(ge=0)] | None = None
+    tab: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 
 
 class Send(Frame, tag="send"):
