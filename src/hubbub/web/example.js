@@ -5,7 +5,12 @@
   var q = new URLSearchParams(location.search);
   var $ = function (id) { return document.getElementById(id); };
   var statusNames = {};
-  Object.keys(window).forEach(function (k) { if (k.indexOf('MESIBO_STATUS_') === 0) statusNames[window[k]] = k.slice(14); });
+  var msgStatusNames = {};
+  Object.keys(window).forEach(function (k) {
+    if (k.indexOf('MESIBO_STATUS_') === 0) statusNames[window[k]] = k.slice(14);
+    if (k.indexOf('MESIBO_MSGSTATUS_') === 0) msgStatusNames[window[k]] = k.slice(17);
+  });
+  function msgStatus(s) { return msgStatusNames[s] || String(s); }
 
   // What this tab has shown, for people and for the end-to-end tests.
   var state = { shown: [], statuses: [], connection: [], userObjects: [], seenIds: {} };
@@ -27,7 +32,7 @@
     li.textContent = (m.isOutgoing() ? '→ ' + m.peer : '← ' + m.peer) + ': ' + m.message;
     var meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = how + ', status ' + m.status;
+    meta.textContent = how + ', ' + msgStatus(m.status);
     li.appendChild(meta);
     $('messages').appendChild(li);
     $('messages').scrollTop = 1e9;
@@ -46,7 +51,7 @@
     Mesibo_onMessageStatus: function (m) {
       state.statuses.push({ id: m.id, mid: m.mid, status: m.status });
       var li = $('m-' + m.id);
-      if (li) li.querySelector('.meta').textContent = 'status ' + m.status;
+      if (li) li.querySelector('.meta').textContent = msgStatus(m.status);
     },
     MesiboJS_onUserObject: function (name, obj) {
       state.userObjects.push([name, obj]);
