@@ -202,3 +202,16 @@ def test_demo_starts_answers_health_and_its_commands_work(tmp_path: Path) -> Non
         proc.wait(15)
     assert not Path(data_dir).exists()  # the temporary data folder is removed on exit
     assert not any(tmp_path.iterdir())  # and nothing was left in the working folder
+
+
+def test_serve_on_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "hubbub", "serve", "--port", str(port), "--data-dir",
+                              str(tmp_path / "d")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert f"hubbub: error: could not serve on 127.0.0.1:{port}" in out.stderr
+    assert "Traceback" not in out.stderr

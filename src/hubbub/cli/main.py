@@ -169,6 +169,10 @@ def _serve(args: argparse.Namespace) -> int:
         serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
     except (ValueError, OSError) as exc:  # a setting the store or bus refuses, or a folder we cannot make
         raise CLIError(str(exc)) from None
+    except SystemExit as exc:  # uvicorn exits when it cannot start, e.g. the port is taken
+        if exc.code in (0, None):
+            return 0
+        raise CLIError(f"could not serve on {settings.host}:{settings.port} (see the error above)") from None
     return 0
 
 
