@@ -15,9 +15,7 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,38 +24,22 @@ from typing import Any
 
 import websockets
 
+from hubbub.server.process import ServerProcess, hubbub_cli
+
 APPID = "com.example.bench"
-HERE = Path(__file__).resolve().parent
 
 
 # -- the two servers --------------------------------------------------------------------------------
 
-def hubbub(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "hubbub", *args], capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-def start(cmd: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, **(env or {})})
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = re.search(r"(?:serving|relay) on (http://\S+)", line)
-        if m:
-            return proc, m.group(1).replace("http://", "ws://") + "/ws"
-    raise RuntimeError("server did not start")
-
-
-def start_hubbub(data: Path, pairs: int) -> tuple[subprocess.Popen[str], str, list[tuple[str, str]]]:
-    hubbub("app", "create", "bench", "--data-dir", str(data))
+def start_hubbub(data: Path, pairs: int) -> tuple[ServerProcess, list[tuple[str, str]]]:
+    hubbub_cli("app", "create", "bench", "--data-dir", str(data))
     tokens = []
     for i in range(pairs):
-        s = hubbub("user", "add", f"s{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
-        r = hubbub("user", "add", f"r{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
+        s = hubbub_cli("user", "add", f"s{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
+        r = hubbub_cli("user", "add", f"r{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
         tokens.append((s, r))
-    proc, url = start([sys.executable, "-m", "hubbub", "serve", "--port", "0", "--data-dir", str(data)],
-                      {"HUBBUB_LOG_LEVEL": "warning", "HUBBUB_RATE_LIMIT": "1000000", "HUBBUB_RATE_BURST": "1000000"})
-    return proc, url, tokens
+    server = ServerProcess(data, {"HUBBUB_RATE_LIMIT": "1000000", "HUBBUB_RATE_BURST": "1000000"})
+    return server.start(), tokens
 
 
 RELAY = r'''
@@ -89,9 +71,9 @@ asyncio.run(main())
 '''
 
 
-def start_relay(pairs: int) -> tuple[subprocess.Popen[str], str, list[tuple[str, str]]]:
-    proc, url = start([sys.executable, "-c", RELAY])
-    return proc, url, [(f"s{i}", f"r{i}") for i in range(pairs)]
+def start_relay(pairs: int) -> tuple[ServerProcess, list[tuple[str, str]]]:
+    server = ServerProcess("", command=[sys.executable, "-c", RELAY], ready=r"relay on (http://\S+)")
+    return server.start(), [(f"s{i}", f"r{i}") for i in range(pairs)]
 
 
 # -- the load generator -----------------------------------------------------------------------------
@@ -192,14 +174,14 @@ async def run_load(url: str, tokens: list[tuple[str, str]], seconds: float, rate
 def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "hubbub":
-            proc, url, tokens = start_hubbub(Path(tmp) / "data", pairs)
+            server, tokens = start_hubbub(Path(tmp) / "data", pairs)
         else:
-            proc, url, tokens = start_relay(pairs)
+            server, tokens = start_relay(pairs)
         try:
-            return asyncio.run(run_load(url, tokens, seconds, rate, to_address=kind == "hubbub", server_pid=proc.pid))
+            return asyncio.run(run_load(server.ws_url, tokens, seconds, rate, to_address=kind == "hubbub",
+                                        server_pid=server.pid))
         finally:
-            proc.terminate()
-            proc.wait(10)
+            server.stop()
 
 
 def main() -> None:

@@ -5,33 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import websockets
 
+from hubbub.server.process import ServerProcess, hubbub_cli
+
 APPID = "com.example.crash"
-
-
-def hubbub(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "hubbub", *args], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
-def start_server(data: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "hubbub", "serve", "--port", "0", "--data-dir", str(data)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "HUBBUB_LOG_LEVEL": "warning"})
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = re.search(r"serving on (http://\S+)", line)
-        if m:
-            return proc, m.group(1).replace("http://", "ws://") + "/ws"
-    raise AssertionError("server did not start")
 
 
 async def auth(url: str, token: str) -> websockets.ClientConnection:
@@ -41,7 +22,7 @@ async def auth(url: str, token: str) -> websockets.ClientConnection:
     return ws
 
 
-async def stream_until_killed(url: str, token: str, proc: subprocess.Popen[str]) -> set[str]:
+async def stream_until_killed(url: str, token: str, server: ServerProcess) -> set[str]:
     """Send as fast as answers come back; SIGKILL the server mid-stream. Returns the cids answered SENT."""
     ws = await auth(url, token)
     sent: set[str] = set()
@@ -53,7 +34,7 @@ async def stream_until_killed(url: str, token: str, proc: subprocess.Popen[str])
                 if frame["t"] == "res" and frame.get("status") == 1:
                     sent.add(frame["cid"])
                     if len(sent) == 300:
-                        os.kill(proc.pid, signal.SIGKILL)
+                        os.kill(server.pid, signal.SIGKILL)
         except websockets.ConnectionClosed:
             pass
 
@@ -88,25 +69,20 @@ async def drain(url: str, token: str) -> list[str]:
 
 def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    hubbub("app", "create", "crash", "--data-dir", str(data))
-    alice = hubbub("user", "add", "alice", "--app", "crash", "--appid", APPID, "--data-dir", str(data))
-    bob = hubbub("user", "add", "bob", "--app", "crash", "--appid", APPID, "--data-dir", str(data))
+    hubbub_cli("app", "create", "crash", "--data-dir", str(data))
+    alice = hubbub_cli("user", "add", "alice", "--app", "crash", "--appid", APPID, "--data-dir", str(data))
+    bob = hubbub_cli("user", "add", "bob", "--app", "crash", "--appid", APPID, "--data-dir", str(data))
 
-    proc, url = start_server(data)
+    server = ServerProcess(data).start()
     try:
-        sent = asyncio.run(stream_until_killed(url, alice, proc))
+        sent = asyncio.run(stream_until_killed(server.ws_url, alice, server))
     finally:
-        proc.kill()
-        proc.wait(10)
-    assert proc.returncode == -signal.SIGKILL
+        status = server.kill()
+    assert status == -signal.SIGKILL
     assert len(sent) >= 300
 
-    proc, url = start_server(data)
-    try:
-        got = asyncio.run(drain(url, bob))
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with ServerProcess(data) as server:
+        got = asyncio.run(drain(server.ws_url, bob))
     delivered = {f"c{m[1:]}" for m in got}
     assert not sent - delivered, f"{len(sent - delivered)} messages answered SENT were lost"
     assert len(got) == len(set(got)), "a message was delivered twice"
