@@ -11,7 +11,6 @@ import shutil
 import signal
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 

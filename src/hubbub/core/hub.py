@@ -49,9 +49,9 @@ class Hub:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
-        for devices in list(self.sessions.values()):
-            for s in list(devices.values()):
-                await s.close(Close.GOING_AWAY, "server shutting down")
+        closing = [s.close(Close.GOING_AWAY, "server shutting down")
+                   for conns in list(self.sessions.values()) for s in list(conns.values())]
+        await asyncio.gather(*closing, return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.bus.close()

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -67,6 +68,18 @@ async def index(request: Request) -> Response:
         media_type="text/html")
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "NOTFOUND", 405: "BADMETHOD"}.get(exc.status_code, "BADREQUEST")
+    return JSONResponse({"error": code, "reason": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Every HTTP failure is JSON, a bug included (the traceback goes to the log, not the client)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": "INTERNAL", "reason": "internal error"}, status_code=500)
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the application; the hub starts and stops with the app's lifespan."""
     hub = Hub(settings, open_store(settings), open_bus(settings))
@@ -91,7 +104,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/sdk/{name}", sdk_file),
         Route("/web/{name}", web_file),
         Route("/example", example_page),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.hub = hub
     app.state.admin = Admin(hub)
     app.state.settings = settings

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__ as _version
 from . import backend as b
+from . import backend_schema as schema
 
 REF = "#/components/schemas/{name}"
 
@@ -49,10 +50,10 @@ def _op_table() -> str:
 @functools.lru_cache(maxsize=1)
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document for POST /backend."""
-    requests = list(b.REQUESTS)
+    requests = list(schema.REQUESTS)
     responses = [spec.response for spec in b.OPS.values()]
     responses = list(dict.fromkeys(responses))
-    _refs, components = msgspec.json.schema_components(requests + responses + [b.ErrorResponse], ref_template=REF)
+    _refs, components = msgspec.json.schema_components(requests + responses + [schema.ErrorResponse], ref_template=REF)
 
     def ref(t: type) -> dict[str, str]:
         return {"$ref": REF.format(name=t.__name__)}
@@ -62,8 +63,8 @@ def build_spec() -> dict[str, Any]:
         "discriminator": {"propertyName": "op",
                           "mapping": {name: REF.format(name=spec.request.__name__) for name, spec in b.OPS.items()}},
     }
-    ok = {"oneOf": [ref(t) for t in responses] + [ref(b.ErrorResponse)]}
-    error = {"content": {"application/json": {"schema": ref(b.ErrorResponse)}}}
+    ok = {"oneOf": [ref(t) for t in responses] + [ref(schema.ErrorResponse)]}
+    error = {"content": {"application/json": {"schema": ref(schema.ErrorResponse)}}}
     examples = {
         "useradd": {"value": {"op": "useradd", "token": "APP_TOKEN", "id": 1,
                               "user": {"address": "alice", "name": "Alice",
