@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -386,3 +387,69 @@ async def test_tabs_of_one_device_keep_their_own_connections(harness: Harness) -
     assert (await again.next())["t"] == "welcome"
     assert (await tabs[0].next_of("signout"))["t"] == "signout"
     assert tabs[1].transport.closed is None
+
+
+@pytest.mark.settings(max_history_page=3)
+async def test_history_page_limit_edge(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    for i in range(5):
+        await alice.request("send", cid=f"p{i}", to="bob", message=str(i))
+    page = await alice.request("history", peer="bob", limit=3)
+    assert len(page["messages"]) == 3 and page["more"]
+    capped = await alice.request("history", peer="bob", limit=4)  # over the cap: the cap wins
+    assert len(capped["messages"]) == 3 and capped["more"]
+
+
+@pytest.mark.settings(max_group_members=3)
+async def test_group_member_limit_edge(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    for name in ("bob", "carol", "dave"):
+        await harness.token(name)
+    gid = (await alice.request("group_create", name="g", members=["bob", "carol"]))["gid"]  # 3 with alice
+    over = await alice.request("group_members", gid=gid, add=["dave"])
+    assert over["ok"] is False and over["error"] == "TOOBIG"
+    too_big = await alice.request("group_create", name="h", members=["bob", "carol", "dave"])
+    assert too_big["error"] == "TOOBIG"
+
+
+@pytest.mark.settings(max_expiry=60)
+async def test_expiry_is_capped_at_max_expiry(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    await alice.request("send", cid="e", to="bob", message="x", expiry=10**6)
+    assert (await alice.request("history", peer="bob"))["messages"][0]["expiry"] == 60
+
+
+class StuckTransport:
+    """A client that never reads: every send blocks."""
+
+    def __init__(self) -> None:
+        self.closed: tuple[int, str] | None = None
+        self.sent = 0
+
+    async def send(self, text: str) -> None:
+        self.sent += 1
+        await asyncio.Event().wait()
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+@pytest.mark.settings(send_buffer_bytes=2000)
+async def test_a_client_that_does_not_read_is_dropped_at_the_buffer_limit(harness: Harness) -> None:
+    from hubbub.core.session import Session
+    stuck = StuckTransport()
+    session = Session(harness.hub, stuck)
+    token = await harness.token("alice")
+    await session.feed(json.dumps({"t": "auth", "v": 1, "token": token, "appid": harness.appid}))
+    # the welcome is stuck in the socket; what follows queues up, and under the limit that is fine
+    for i in range(10):  # ten answers of about 50 bytes
+        await session.feed(json.dumps({"t": "ping", "r": i}))
+    await asyncio.sleep(1.2)
+    assert stuck.closed is None and session.state == "open"
+    for i in range(100):  # past 2000 bytes
+        await session.feed(json.dumps({"t": "ping", "r": i}))
+    await asyncio.sleep(1.2)
+    assert stuck.closed is not None and stuck.closed[0] == Close.RATELIMIT
+    assert "does not read" in stuck.closed[1]
