@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import msgspec
-from typing import Any
 
 from ..bus.base import Bus
 from ..config import Settings
@@ -29,6 +29,8 @@ REALTIME_GRACE_MS = 30_000
 
 
 class Hub:
+    """Routes frames from sessions to the store and wakes the devices whose logs grew."""
+
     def __init__(self, settings: Settings, store: Store, bus: Bus) -> None:
         self.settings = settings
         self.store = store
