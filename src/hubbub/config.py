@@ -55,8 +55,8 @@ class Settings:
         values: dict[str, Any] = {}
         toml_path = toml_path or env.get("HUBBUB_CONFIG")
         if toml_path:
-            with open(toml_path, "rb") as f:
-                data = tomllib.load(f)
+            with open(toml_path, "rb") as fh:
+                data = tomllib.load(fh)
             values.update(data.get("hubbub", data))
         for f in dataclasses.fields(cls):
             key = "HUBBUB_" + f.name.upper()
@@ -73,7 +73,7 @@ class Settings:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         out: dict[str, Any] = {}
         for name, value in values.items():
-            kind = type(known[name].default)
+            kind: Any = type(known[name].default)
             try:
                 out[name] = value if isinstance(value, kind) else kind(value)
             except (TypeError, ValueError):

@@ -205,3 +205,31 @@ async def test_sends_while_disconnected_wait_and_go_out(server: Any) -> None:
         got = await collect(b, 5)
         assert sorted(e["message"] for e in got) == [f"q{i}" for i in range(5)]
         assert len({e["mid"] for e in got}) == 5
+
+
+async def test_server_restart_closes_1001_and_the_client_resumes(tmp_path: Any) -> None:
+    """A clean shutdown (1001) is not final: the client reconnects to the restarted server and resumes."""
+    from hubbub.config import Settings
+    from hubbub.server.run import ThreadedServer
+    from ..conftest import RunningServer
+
+    settings = Settings.load(env={}, host="127.0.0.1", port=0, data_dir=str(tmp_path / "d"), log_level="warning")
+    first = ThreadedServer(settings)
+    url = first.__enter__()
+    running = RunningServer(first, url, settings)
+    running.call(running.admin.create_app(running.app_name))
+    alice_token, bob_token = running.token("alice"), running.token("bob")
+    port = first.server.bound_port
+    async with fast(running, bob_token) as bob, fast(running, alice_token) as alice:
+        await alice.send("bob", "before")
+        assert [e["message"] for e in await collect(bob, 1)] == ["before"]
+        await asyncio.get_running_loop().run_in_executor(None, first.__exit__, None, None, None)
+        settings.port = port
+        second = ThreadedServer(settings)
+        await asyncio.get_running_loop().run_in_executor(None, second.__enter__)
+        try:
+            await alice.send("bob", "after")  # waits for the reconnect, then goes out
+            assert [e["message"] for e in await collect(bob, 1)] == ["after"]
+            assert bob.reconnects >= 1 and bob.final_error is None
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, second.__exit__, None, None, None)

@@ -459,9 +459,10 @@ class Client:
             self._spawn(self._resend_later(cid))  # dropped unstored: the protocol says resend
             return
         del self._send_r[cid]
-        _frame, fut = self._sends.pop(cid, (None, None))
-        if fut is None or fut.done():
+        entry = self._sends.pop(cid, None)
+        if entry is None or entry[1].done():
             return
+        fut = entry[1]
         if frame.get("ok"):
             fut.set_result(_answer(frame))
         else:
@@ -565,7 +566,7 @@ def _close_error(exc: ConnectionClosed | None, ws: ClientConnection | None = Non
     if exc is not None:
         close = exc.rcvd
     elif ws is not None:
-        close = ws.close_rcvd
+        close = ws.protocol.close_rcvd
     if close is None:
         return None  # no close frame: the network went away (1006)
     code, reason = close.code, close.reason

@@ -54,9 +54,13 @@ async def health(request: Request) -> Response:
 async def stats(request: Request) -> Response:
     """Counts for operators and tests: open connections and users online on this node."""
     hub: Hub = request.app.state.hub
+    by_address: dict[str, int] = {}
+    for conns in hub.sessions.values():
+        for s in conns.values():
+            if s.ident is not None:
+                by_address[s.ident.address] = by_address.get(s.ident.address, 0) + 1
     return JSONResponse({"connections": hub.connection_count(), "users_online": len(hub.sessions),
-                         "by_address": {next(iter(d.values())).ident.address: len(d)
-                                        for d in hub.sessions.values() if d}})
+                         "by_address": by_address})
 
 
 async def index(request: Request) -> Response:
