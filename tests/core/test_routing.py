@@ -453,3 +453,30 @@ async def test_a_client_that_does_not_read_is_dropped_at_the_buffer_limit(harnes
     await asyncio.sleep(1.2)
     assert stuck.closed is not None and stuck.closed[0] == Close.RATELIMIT
     assert "does not read" in stuck.closed[1]
+
+
+@pytest.mark.settings(expiry_sweep_interval=0.05)
+async def test_a_message_pushed_before_its_deadline_is_delivered_however_late_the_ack(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    res = await alice.request("send", cid="late", to="bob", message="just in time", expiry=1)
+    await bob.wait_events(1, ack=False)  # bob has it, and says nothing for a while
+    await asyncio.sleep(1.4)  # past the deadline, several sweeps later
+    await bob.feed({"t": "ack", "seq": bob.applied})
+    statuses = [(e["mid"], e["status"]) for e in await alice.wait_events(2) if e["k"] == "status"]
+    assert statuses == [(res["mid"], Status.DELIVERED)]
+
+
+@pytest.mark.settings(expiry_sweep_interval=0.05)
+async def test_a_pushed_message_whose_connection_drops_unacknowledged_expires(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    bob_token = await harness.token("bob")
+    bob = await harness.connect(bob_token)
+    res = await alice.request("send", cid="lost", to="bob", message="gone", expiry=1)
+    await bob.wait_events(1, ack=False)
+    await bob.session.closed()  # never acknowledged
+    await asyncio.sleep(1.4)
+    statuses = [(e["mid"], e["status"]) for e in await alice.wait_events(2) if e["k"] == "status"]
+    assert statuses == [(res["mid"], Status.EXPIRED)]
+    again = await harness.connect(bob_token)
+    assert (await again.wait_events(1))[0]["k"] == "skip"

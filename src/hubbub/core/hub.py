@@ -185,19 +185,29 @@ class Hub:
         finally:
             self._acks_flushing = False
 
-    def expire(self, uid: int, seqs: list[int]) -> None:
+    def expire(self, items: list[tuple[int, int]]) -> None:
+        """Expire these (uid, seq) messages in the background (found overdue while pushing)."""
         async def run() -> None:
-            self.notify(await self.store.expire(uid, seqs, self.now()))
+            self.notify(await self.store.expire(items, self.now()))
         self.spawn(run())
 
+    def in_flight(self, uid: int, seq: int) -> bool:
+        """Whether a connected device of uid was sent this event and has not acknowledged it yet."""
+        return any(s.acked < seq <= s.sent_upto for s in self.sessions.get(uid, {}).values())
+
     async def _sweep(self) -> None:
-        """Expire undelivered messages past their deadline; the grace covers pushes still being acked."""
-        grace = 10_000
+        """Expire undelivered messages past their deadline.
+
+        A message pushed before its deadline is left alone while its device still holds it unacknowledged:
+        the ack, however late, makes it DELIVERED. Once that connection is gone, the next sweep expires it.
+        """
         while True:
             await asyncio.sleep(self.settings.expiry_sweep_interval)
             try:
-                now = self.now()
-                self.notify(await self.store.expire_due(now - grace, now, 1000))
+                due = await self.store.due(self.now(), 1000)
+                items = [(uid, seq) for uid, seq in due if not self.in_flight(uid, seq)]
+                if items:
+                    self.notify(await self.store.expire(items, self.now()))
             except Exception:
                 log.exception("expiry sweep failed")
 

@@ -258,7 +258,7 @@ class Session:
                     if not items:
                         break
                     if overdue:
-                        self.hub.expire(uid, overdue)
+                        self.hub.expire([(uid, seq) for seq in overdue])
                     self.sent_upto += len(items)
                     self.emit('{"t":"events","events":[' + ",".join(items) + "]}")
         except asyncio.CancelledError:

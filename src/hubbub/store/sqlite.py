@@ -325,30 +325,26 @@ class SQLiteStore:
         _, touched = await self._write(op)
         return touched
 
-    def _expire_rows(self, log: _Log, rows: list[Any], now: int) -> None:
-        for uid, seq, mid in rows:
-            cur = log.conn.execute("UPDATE events SET state=3 WHERE uid=? AND seq=? AND state=0", (uid, seq))
-            if cur.rowcount != 1:
-                continue
-            m = log.conn.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
-            addr = log.conn.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
-            if m and addr:
-                log.append(m[0], _event(k="status", ts=now, mid=mid, cid=m[1], peer=addr[0], gid=m[2],
-                                        status=int(Status.EXPIRED)))
+    async def due(self, now: int, limit: int) -> list[tuple[int, int]]:
+        """(uid, seq) of incoming messages past their deadline that no device acknowledged."""
+        return [(r[0], r[1]) for r in self._q("SELECT uid, seq FROM events WHERE state=0 AND deadline<? LIMIT ?",
+                                              (now, limit))]
 
-    async def expire(self, uid: int, seqs: list[int], now: int) -> Touched:
+    async def expire(self, items: list[tuple[int, int]], now: int) -> Touched:
+        """Expire these (uid, seq) messages if still unacknowledged past their deadline; senders get EXPIRED."""
         def op(log: _Log) -> None:
-            rows = [(uid, s, r[0]) for s in seqs for r in log.conn.execute(
-                "SELECT mid FROM events WHERE uid=? AND seq=? AND state=0 AND deadline<?", (uid, s, now))]
-            self._expire_rows(log, rows, now)
-        _, touched = await self._write(op)
-        return touched
-
-    async def expire_due(self, before: int, now: int, limit: int) -> Touched:
-        def op(log: _Log) -> None:
-            rows = log.conn.execute("SELECT uid, seq, mid FROM events WHERE state=0 AND deadline<? LIMIT ?",
-                                    (before, limit)).fetchall()
-            self._expire_rows(log, rows, now)
+            c = log.conn
+            for uid, seq in items:
+                row = c.execute("SELECT mid FROM events WHERE uid=? AND seq=? AND state=0 AND deadline<?",
+                                (uid, seq, now)).fetchone()
+                if row is None:
+                    continue
+                c.execute("UPDATE events SET state=3 WHERE uid=? AND seq=?", (uid, seq))
+                m = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (row[0],)).fetchone()
+                addr = c.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
+                if m and addr:
+                    log.append(m[0], _event(k="status", ts=now, mid=row[0], cid=m[1], peer=addr[0], gid=m[2],
+                                            status=int(Status.EXPIRED)))
         _, touched = await self._write(op)
         return touched
 
