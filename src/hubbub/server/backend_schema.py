@@ -175,7 +175,7 @@ class GroupSet(Req, tag="groupset", kw_only=True):
 
 
 class GroupDel(Req, tag="groupdel", kw_only=True):
-    """Delete a group: its members get a `group` event with op `delete` and it loses every member."""
+    """Delete a group: its members get a `group` event with op `delete`, and the gid is gone (NOGROUP after)."""
 
     gid: Gid | None = None
     group: GroupRefIn | None = None
@@ -209,7 +209,7 @@ class GroupGetMembers(Req, tag="groupgetmembers", kw_only=True):
 
 
 class GroupsGet(Req, tag="groupsget", kw_only=True):
-    """The app's groups by gid, paged (deleted groups show as inactive with no members)."""
+    """The app's groups by gid, paged (inactive groups included; deleted ones are gone)."""
 
     offset: Offset = 0
     count: Count = 50
