@@ -95,9 +95,6 @@ class _Log:
         self.touched[uid] = seq
         return seq
 
-    def finish(self) -> Touched:
-        return self.touched
-
 
 def _event(**fields: Any) -> str:
     return _json.encode(fields).decode()
@@ -165,9 +162,9 @@ class SQLiteStore:
     def _in_tx(self, conn: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Touched]:
         log = _Log(conn, self._heads)
         result = fn(log, *args)
-        touched = log.finish()
-        self._heads.update(touched)  # only after the operation succeeded (the savepoint holds)
-        return result, touched
+        # cached now, before the commit: a rollback of the batch clears the cache (`_forget`)
+        self._heads.update(log.touched)
+        return result, log.touched
 
     # -- apps, users, tokens --------------------------------------------------------------------
 
