@@ -233,7 +233,7 @@ class Hub:
 
         async def fail(status: Status) -> SendResult:
             # a resend of a message committed earlier keeps its answer, whatever changed since
-            return await self.store.sent(ident.uid, fr.cid) or SendResult(0, fr.cid, int(status), now)
+            return await self.store.sent(ident.app_id, ident.uid, fr.cid) or SendResult(0, fr.cid, int(status), now)
 
         to_uid, to_address = 0, ""
         if fr.gid:
@@ -284,7 +284,7 @@ class Hub:
 
     async def _update(self, ident: TokenInfo, mid: int, op: str, text: str | None) -> dict[str, Any]:
         try:
-            touched = await self.store.update(ident.uid, mid, op, text, self.now())
+            touched = await self.store.update(ident.app_id, ident.uid, mid, op, text, self.now())
         except LookupError as exc:
             raise ProtocolError("NOTFOUND", str(exc)) from None
         except PermissionError as exc:
@@ -315,7 +315,7 @@ class Hub:
                 peer = await self.resolve(ident, fr.peer)
             except LookupError:
                 raise ProtocolError("NOTFOUND", f"no user {fr.peer!r}") from None
-        messages, more = await self.store.history(ident.uid, peer, fr.gid, fr.before, limit)
+        messages, more = await self.store.history(ident.app_id, ident.uid, peer, fr.gid, fr.before, limit)
         return {"messages": messages, "more": more}
 
     # -- presence -------------------------------------------------------------------------------

@@ -99,7 +99,8 @@ class UserSet(Req, tag="userset", kw_only=True):
 
 
 class UserDel(Req, tag="userdel", kw_only=True):
-    """Delete a user, with its tokens, devices and queued events. With `user.device` (or
+    """Delete a user, with its tokens, devices, queued events and the messages it sent (its uid is never
+    given to another user). With `user.device` (or
     `user.token` = a token string or `{"device": ...}`) only revoke that device's tokens instead."""
 
     user: UserDelIn

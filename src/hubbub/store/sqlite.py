@@ -25,14 +25,17 @@ PENDING, DELIVERED, READ, EXPIRED = 0, 1, 2, 3
 SKIP = '{"k":"skip"}'
 HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"  # one step down the primary key
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS apps(
-  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users(
-  uid INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, address TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL DEFAULT '', picture TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
-  lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
+# AUTOINCREMENT: a deleted user's uid is never given to anyone again, in any app
+USERS = """CREATE TABLE IF NOT EXISTS users(
+  uid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, address TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '', picture TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1, lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
   UNIQUE(app_id, address));
+"""
+
+SCHEMA = USERS + """
+CREATE TABLE IF NOT EXISTS apps(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, token_hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens(
   token_hash BLOB PRIMARY KEY, uid INTEGER NOT NULL, appid TEXT NOT NULL, device TEXT NOT NULL,
   expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL) WITHOUT ROWID;
@@ -50,7 +53,9 @@ CREATE TABLE IF NOT EXISTS messages(
   cid TEXT NOT NULL, to_uid INTEGER NOT NULL, to_addr TEXT NOT NULL, gid INTEGER NOT NULL, ts INTEGER NOT NULL,
   expiry INTEGER NOT NULL, flag INTEGER NOT NULL, type INTEGER NOT NULL, message TEXT NOT NULL,
   title TEXT NOT NULL, file TEXT, fwd INTEGER NOT NULL, edited INTEGER NOT NULL DEFAULT 0,
-  recalled INTEGER NOT NULL DEFAULT 0, UNIQUE(sender, cid));
+  recalled INTEGER NOT NULL DEFAULT 0);
+-- a cid is unique per sender within its app (an index, so that databases made before it get it too)
+CREATE UNIQUE INDEX IF NOT EXISTS messages_cid ON messages(app_id, sender, cid);
 CREATE INDEX IF NOT EXISTS messages_pair ON messages(sender, to_uid, mid) WHERE gid = 0;
 CREATE INDEX IF NOT EXISTS messages_group ON messages(gid, mid) WHERE gid != 0;
 CREATE TABLE IF NOT EXISTS hidden(uid INTEGER NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(uid, mid)) WITHOUT ROWID;
@@ -65,6 +70,33 @@ CREATE TABLE IF NOT EXISTS subs(uid INTEGER NOT NULL, target INTEGER NOT NULL, P
 CREATE INDEX IF NOT EXISTS subs_target ON subs(target, uid);
 CREATE TABLE IF NOT EXISTS blocks(uid INTEGER NOT NULL, blocked INTEGER NOT NULL, PRIMARY KEY(uid, blocked)) WITHOUT ROWID;
 """
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a database made before uids were AUTOINCREMENT up to date, so that no uid is reused.
+
+    The users table is rebuilt and its sequence starts past every uid the database still names
+    anywhere, a deleted user's included.
+    """
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='users'").fetchone()
+    if row is None or "AUTOINCREMENT" in row[0].upper():
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE users RENAME TO users_before_autoincrement")
+        conn.execute(USERS)
+        conn.execute("INSERT INTO users SELECT * FROM users_before_autoincrement")
+        conn.execute("DROP TABLE users_before_autoincrement")
+        highest = conn.execute(
+            "SELECT max(coalesce((SELECT max(uid) FROM users), 0), coalesce((SELECT max(sender) FROM messages), 0),"
+            " coalesce((SELECT max(to_uid) FROM messages), 0), coalesce((SELECT max(uid) FROM events), 0),"
+            " coalesce((SELECT max(uid) FROM tokens), 0), coalesce((SELECT max(uid) FROM members), 0))").fetchone()[0]
+        conn.execute("DELETE FROM sqlite_sequence WHERE name='users'")
+        conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES('users', ?)", (highest,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
 
 _STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
 
@@ -134,6 +166,7 @@ class SQLiteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         setup = self._connect()
         setup.executescript(SCHEMA)
+        _upgrade(setup)
         setup.close()
         self._db = self._connect()
         self._writer.start()
@@ -235,6 +268,9 @@ class SQLiteStore:
                                ("hidden", "uid"), ("members", "uid"), ("subs", "uid"), ("subs", "target"),
                                ("blocks", "uid"), ("blocks", "blocked"), ("users", "uid")):
                 c.execute(f"DELETE FROM {table} WHERE {col}=?", (uid,))
+            # the messages it sent go with it: no history, edit, recall or cid of theirs outlives them
+            c.execute("DELETE FROM hidden WHERE mid IN (SELECT mid FROM messages WHERE sender=?)", (uid,))
+            c.execute("DELETE FROM messages WHERE sender=?", (uid,))
             self._heads.pop(uid, None)
             for key in [k for k in self._cursors if k[0] == uid]:
                 del self._cursors[key]
@@ -347,8 +383,8 @@ class SQLiteStore:
 
     # -- messages -------------------------------------------------------------------------------
 
-    async def sent(self, sender: int, cid: str) -> SendResult | None:
-        r = self._q1("SELECT mid, ts FROM messages WHERE sender=? AND cid=?", (sender, cid))
+    async def sent(self, app_id: int, sender: int, cid: str) -> SendResult | None:
+        r = self._q1("SELECT mid, ts FROM messages WHERE app_id=? AND sender=? AND cid=?", (app_id, sender, cid))
         return SendResult(r[0], cid, int(Status.SENT), r[1], dup=True) if r else None
 
     async def send(self, msg: OutMessage) -> tuple[SendResult, Touched]:
@@ -357,11 +393,12 @@ class SQLiteStore:
             file = _json.encode(msg.file).decode() if msg.file else None
             cur = c.execute(
                 "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
-                "message, title, file, fwd) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sender, cid) DO NOTHING",
+                "message, title, file, fwd) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 (msg.app_id, msg.sender, msg.sender_address, msg.cid, msg.to, msg.to_address, msg.gid, msg.ts,
                  msg.expiry, msg.flag, msg.type, msg.message, msg.title, file, int(msg.fwd)))
             if cur.rowcount != 1:  # a resend of a cid already committed
-                r = c.execute("SELECT mid, ts FROM messages WHERE sender=? AND cid=?", (msg.sender, msg.cid)).fetchone()
+                r = c.execute("SELECT mid, ts FROM messages WHERE app_id=? AND sender=? AND cid=?",
+                              (msg.app_id, msg.sender, msg.cid)).fetchone()
                 return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
             mid = cur.lastrowid or 0
             common = dict(ts=msg.ts, mid=mid, **{"from": msg.sender_address}, gid=msg.gid, message=msg.message,
@@ -409,11 +446,12 @@ class SQLiteStore:
             return count
         return await self._write(op)
 
-    async def update(self, uid: int, mid: int, op_name: str, text: str | None, now: int) -> Touched:
+    async def update(self, app_id: int, uid: int, mid: int, op_name: str, text: str | None, now: int) -> Touched:
         """edit / recall (own messages, to everyone who has it) or delete (for this user's devices)."""
         def op(log: _Log) -> None:
             c = log.conn
-            m = c.execute("SELECT sender, from_addr, to_uid, to_addr, gid FROM messages WHERE mid=?", (mid,)).fetchone()
+            m = c.execute("SELECT sender, from_addr, to_uid, to_addr, gid FROM messages WHERE mid=? AND app_id=?",
+                          (mid, app_id)).fetchone()
             if m is None:
                 raise LookupError("no such message")
             sender, from_addr, to_uid, to_addr, gid = m
@@ -440,19 +478,21 @@ class SQLiteStore:
         _, touched = await self._write(op)
         return touched
 
-    async def history(self, uid: int, peer: int, gid: int, before: int | None,
+    async def history(self, app_id: int, uid: int, peer: int, gid: int, before: int | None,
                       limit: int) -> tuple[list[dict[str, Any]], bool]:
         bound = before if before is not None else 2**62
         cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
                 "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, d.state FROM messages m "
                 "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
-            rows = self._q(cols + "WHERE m.gid=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
-                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, bound, uid, limit + 1))
+            rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? "
+                           "AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
+                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, app_id, bound, uid, limit + 1))
         else:
             rows = self._q(cols + "WHERE m.gid=0 AND ((m.sender=? AND m.to_uid=?) OR (m.sender=? AND m.to_uid=?)) "
-                           "AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
-                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, uid, peer, peer, uid, bound, uid, limit + 1))
+                           "AND m.app_id=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
+                           "ORDER BY m.mid DESC LIMIT ?",
+                           (uid, uid, uid, peer, peer, uid, app_id, bound, uid, limit + 1))
         out: list[dict[str, Any]] = []
         for (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
              edited, recalled, state) in rows[:limit]:
