@@ -74,7 +74,7 @@ class Admin:
         """A user access token bound to the app, the address, `appid` and a device id.
 
         Without a device id each token is a device of its own; reuse a device id to replace that
-        device's token (its cursor is kept).
+        device's token: the earlier ones are revoked and their connections signed out (the cursor is kept).
         """
         if not isinstance(appid, str) or not 1 <= len(appid) <= 256:
             raise AdminError("BADREQUEST", "token.appid is required (the app id the client will use)")
@@ -86,7 +86,8 @@ class Admin:
             raise AdminError("BADREQUEST", "token.expiry is a positive number of minutes")
         token = new_token("usr_")
         expires = self.hub.now() + minutes * 60_000
-        await self.store.add_token(token_hash(token), user.uid, appid, device, expires, self.hub.now())
+        if await self.store.add_token(token_hash(token), user.uid, appid, device, expires, self.hub.now()):
+            await self.hub.revoke(user.uid, [device])
         return token
 
     async def revoke(self, user: User, device: str | None = None) -> list[str]:

@@ -40,7 +40,8 @@ class TokenSpec(Struct, kw_only=True):
     expiry: Annotated[int, Meta(ge=1, le=100 * 525600, description="lifetime in minutes (default one year)")] | None = None
     device: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
                                 description="device id; reusing one replaces that device's token "
-                                            "(default: a new device)")] | None = None
+                                            "(the earlier ones are revoked and their connections "
+                                            "signed out; default: a new device)")] | None = None
 
 
 class UserAddIn(Struct, kw_only=True):

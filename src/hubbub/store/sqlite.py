@@ -280,15 +280,20 @@ class SQLiteStore:
         _, touched = await self._write(op)
         return touched
 
-    async def add_token(self, token_hash: bytes, uid: int, appid: str, device: str, expires: int, now: int) -> None:
-        def op(log: _Log) -> None:
+    async def add_token(self, token_hash: bytes, uid: int, appid: str, device: str, expires: int, now: int) -> bool:
+        """Add a device's token, revoking the earlier ones of that device; return whether there were any."""
+        def op(log: _Log) -> bool:
+            replaced = log.conn.execute("UPDATE tokens SET revoked=1 WHERE uid=? AND device=? AND revoked=0",
+                                        (uid, device)).rowcount > 0
             log.conn.execute("INSERT INTO tokens(token_hash, uid, appid, device, expires, created) VALUES(?,?,?,?,?,?)",
                              (token_hash, uid, appid, device, expires, now))
             # a new device starts at the user's head: it gets what comes next, and history on request
             log.conn.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) ON CONFLICT DO NOTHING",
                              (uid, device, log.head(uid)))
             self._cursors.pop((uid, device), None)
-        await self._write(op)
+            return replaced
+        replaced, _ = await self._write(op)
+        return bool(replaced)
 
     async def token(self, token_hash: bytes) -> TokenInfo | None:
         r = self._q1("SELECT t.uid, u.app_id, u.address, t.appid, t.device, t.expires, t.revoked, u.active "
