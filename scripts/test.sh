@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (a venv with the test extras; Debian's chromium for the browser
-# tests) and runs every test: the SDK's unit tests under node --test, then the pytest suite.
+# tests; the SDK's npm dev dependencies) and runs every test: the SDK's unit tests under node --test,
+# then the pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# The SDK's build tool (esbuild, pinned in package-lock.json), for the test that the checked-in build is current.
+npm ci --no-fund --no-audit --loglevel=error >/dev/null
 node --test tests/sdk/
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,568 @@
+import { C } from '../protocol/constants.js';
+import { convKey, recordFromMsg, reduceRecord } from '../protocol/records.js';
+import { hash53, randomId, assertDataOnly, cloneData, installMethods } from '../util.js';
+import { TabSession } from '../crosstab/session.js';
+import { HAS_DOC, normalizeServer, defaultServer, legacyName, utf8, getPageIdentity, browserDependencies } from './env.js';
+import { MesiboMessage } from './message.js';
+import { MesiboPresence } from './presence.js';
+import { MesiboGroupMember } from './member.js';
+import { MesiboProfile } from './profile.js';
+import { MesiboReadSession } from './read-session.js';
+import { callMethods } from '../calls/index.js';
+import { fileMethods, uploadThenSend } from '../files/index.js';
+
+var instances = { shared: null, last: null };
+
+/**
+ * The Hubbub implementation of the mesibo JavaScript API.
+ * var api = new Mesibo(); api.setAppName(appid); api.setAccessToken(token);
+ * api.setListener(listener); api.enableCrossTabSessions(true); api.start();
+ */
+export class Mesibo {
+  constructor() {
+    this._appid = '';
+    this._token = '';
+    this._listeners = [];
+    this._dbName = 'mesibo';
+    this._dbCb = null;
+    this._crossTab = false;
+    this._server = null;
+    this._started = false;
+    this._session = null;
+    this._deps = null;
+    this._depsFactory = null;
+    this._profiles = new Map();
+    this._mirror = new Map();
+    this._mySent = new Map();     // cid -> MesiboMessage sent from this tab
+    this._statusSeen = new Map(); // cid -> last status reported for own sends
+    this._readSessions = new Set();
+    this._readSent = new Set();
+    this._readQueue = new Map();
+    this._notify = false;
+    this._status = C.MESIBO_STATUS_UNKNOWN;
+    this._info = {};
+    this._uploader = null;
+    this._readyResolve = null;
+    var self = this;
+    this._ready = new Promise(function (r) { self._readyResolve = r; });
+    this._onVis = null;
+    this._onHide = null;
+    instances.last = this;
+  }
+
+  /** The shared instance (created on first use). @returns {Mesibo} */
+  static getInstance() {
+    if (!instances.shared) instances.shared = new Mesibo();
+    return instances.shared;
+  }
+
+  static _current() { return instances.last || Mesibo.getInstance(); }
+
+  // ----- set-up -------------------------------------------------------------------------------
+
+  /** The app id the token was issued for. @param {string} name */
+  setAppName(name) { this._appid = String(name || ''); }
+  /** The user access token from the backend API. @param {string} token */
+  setAccessToken(token) { this._token = String(token || ''); }
+  /** Alias of setAccessToken. @param {string} token */
+  setCredentials(token) { this.setAccessToken(token); }
+  /** Replaces the listeners with this one. @param {object} listener */
+  setListener(listener) { this._listeners = listener ? [listener] : []; }
+  /** Adds a listener. @param {object} listener */
+  addListener(listener) { if (listener && this._listeners.indexOf(listener) < 0) this._listeners.push(listener); }
+  /** Removes a listener. @param {object} listener */
+  removeListener(listener) { this._listeners = this._listeners.filter(function (l) { return l !== listener; }); }
+  /**
+   * Names the local IndexedDB store; cb(true) once it is open and loaded (after start()).
+   * @param {string} name @param {function(boolean)} [cb]
+   */
+  setDatabase(name, cb) { if (name) this._dbName = String(name); this._dbCb = cb || null; }
+  /**
+   * Share one login and one connection between this user's tabs and windows. Call before start();
+   * after start() it has no effect (and says so in the console).
+   * @param {boolean} enable
+   */
+  enableCrossTabSessions(enable) {
+    if (this._started) {
+      console.warn('Hubbub: enableCrossTabSessions() has no effect after start(); call it before start()');
+      return;
+    }
+    this._crossTab = enable !== false;
+  }
+  /**
+   * Talks to another server than the one this script was loaded from (Hubbub addition).
+   * Accepts ws(s)://host/ws or http(s)://host (then /ws is used). Call before start().
+   * @param {string} url
+   */
+  setServer(url) { this._server = normalizeServer(url); }
+  /** The WebSocket URL in use. @returns {string} */
+  getServer() { return this._server || defaultServer(); }
+  /** Show a desktop notification for incoming messages while no tab of the app is visible (once, not once per tab). @param {boolean} enable */
+  enableNotifications(enable) { this._notify = enable !== false; }
+  /** Test hook: fn(scope, dbName) -> dependencies ({store, channel, locks, socketFactory, timers, identity, visible}). */
+  _setDependencies(fn) { this._depsFactory = fn; }
+
+  /**
+   * Starts: opens the store, joins the other tabs (cross-tab sessions) and connects.
+   * @returns {number} MESIBO_RESULT_OK, or MESIBO_RESULT_FAIL without app name or token
+   */
+  start() {
+    if (this._started) {
+      // Signed out (another tab or device took the connection): take it back.
+      if (this._session && this._session.signedOut) this._session.resume();
+      return C.MESIBO_RESULT_OK;
+    }
+    if (!this._token || !this._appid) {
+      console.error('Hubbub: setAppName() and setAccessToken() must be called before start()');
+      return C.MESIBO_RESULT_FAIL;
+    }
+    this._started = true;
+    instances.last = this;
+    if (this._session) {
+      // Started again after stop(): a fresh session and a fresh readiness promise.
+      var me = this;
+      this._ready = new Promise(function (r) { me._readyResolve = r; });
+    }
+    var server = this.getServer();
+    var key = hash53(server + '|' + this._appid + '|' + this._token);
+    this._scope = key;
+    var dbName = 'hubbub-' + this._dbName + '-' + this._appid + '-' + key;
+    var deps = (this._depsFactory || browserDependencies)(key, dbName);
+    this._deps = deps;
+    var wantCross = this._crossTab;
+    var cross = wantCross && !!deps.channel && !!deps.locks;
+    this._mode = cross ? (deps.lockKind === 'lease' ? 'lease' : 'weblocks') : (wantCross ? 'solo-fallback' : 'solo');
+    if (wantCross && !cross) console.warn('Hubbub: BroadcastChannel is missing: this tab keeps its own connection');
+    if (!cross && deps.channel && deps.channel.close) { try { deps.channel.close(); } catch (e) { /* ignore */ } }
+    var self = this;
+    var s = new TabSession({
+      url: server, token: this._token, appid: this._appid, scope: key, crossTab: cross,
+      channel: cross ? deps.channel : null, locks: cross ? deps.locks : null, socketFactory: deps.socketFactory,
+      store: deps.store, timers: deps.timers, identity: deps.identity, visible: deps.visible,
+      tabField: wantCross && !cross, config: deps.config, log: deps.log,
+      handlers: {
+        onSnapshot: function (snap) { self._onSnapshot(snap); },
+        onEvents: function (evs) { for (var i = 0; i < evs.length; i++) self._applyEvent(evs[i]); },
+        onStatus: function (st, info) { self._onStatus(st, info); },
+        onPresence: function (f) { self._onPresence(f); },
+        onUserObject: function (name, obj) { self._emit('MesiboJS_onUserObject', [name, obj]); },
+        onLeader: function (isLeader) { self._emit('MesiboJS_onLeader', [isLeader]); },
+        onChannel: function (m) { if (m.type === 'stored' && Array.isArray(m.records)) self._mergeRecords(m.records); }
+      }
+    });
+    this._session = s;
+    if (HAS_DOC && typeof window !== 'undefined' && window.addEventListener && !deps.noPageEvents) {
+      this._onVis = function () { s.visibilityChanged(); if (s._visible()) self._flushReads(); };
+      // Leaving the page (also into the back/forward cache) hands the connection over at once;
+      // coming back from that cache starts again.
+      this._onHide = function () { self.stop(); if (self._onShow) window.addEventListener('pageshow', self._onShow); };
+      this._onShow = function (e) { if (e && e.persisted) { window.removeEventListener('pageshow', self._onShow); self.start(); } };
+      document.addEventListener('visibilitychange', this._onVis);
+      window.addEventListener('pagehide', this._onHide);
+    }
+    s.start().then(function () { self._readyResolve(s); }, function (e) {
+      console.error('Hubbub: could not start', e);
+      if (self._dbCb) self._dbCb(false);
+      self._onStatus(C.MESIBO_STATUS_CONNECTFAILURE, {});
+    });
+    return C.MESIBO_RESULT_OK;
+  }
+
+  /** Stops: closes the connection (another tab takes it over) and stops callbacks. */
+  stop() {
+    if (!this._session) return;
+    if (this._onVis) document.removeEventListener('visibilitychange', this._onVis);
+    if (this._onHide) window.removeEventListener('pagehide', this._onHide);
+    this._session.stop();
+    this._started = false;
+  }
+
+  /** Tab id: unique among the open tabs, kept across a reload of this tab. @returns {number} */
+  getTabId() {
+    if (this._session) return this._session.tabId;
+    if (this._depsFactory) return 0;
+    return getPageIdentity().id;
+  }
+  /** True when this tab holds the connection for its tabs (Hubbub addition). @returns {boolean} */
+  isConnectionOwner() { return !!(this._session && this._session.isLeader); }
+  /** 'weblocks' | 'lease' | 'solo' | 'solo-fallback' (Hubbub addition). @returns {string} */
+  getSessionMode() { return this._mode || (this._crossTab ? 'weblocks' : 'solo'); }
+  /** The last connection status (MESIBO_STATUS_*). @returns {number} */
+  getConnectionStatus() { return this._status; }
+  /** A new message id. @returns {number} */
+  random() { return randomId(); }
+
+  // ----- user objects ---------------------------------------------------------------------------
+
+  /**
+   * Stores a data-only object under `name`, shared by every tab; every tab (this one included)
+   * gets MesiboJS_onUserObject(name, obj). Throws a TypeError if obj holds a function.
+   * @param {string} name @param {*} obj @returns {Promise<void>}
+   */
+  setUserObject(name, obj) {
+    assertDataOnly(obj, String(name));
+    try { cloneData(obj); } catch (e) { throw new TypeError('setUserObject: ' + name + ' is not data-only: ' + e.message); }
+    var copy = cloneData(obj);
+    return this._ready.then(function (s) { return s.setUserObject(String(name), copy); });
+  }
+  /**
+   * Calls cb(obj) with the object stored under `name` by any tab (null when unset).
+   * @param {string} name @param {function(*)} cb @returns {Promise<*>}
+   */
+  getUserObject(name, cb) {
+    return this._ready.then(function (s) { return s.getUserObject(String(name)); }).then(function (obj) {
+      if (cb) cb(obj);
+      return obj;
+    });
+  }
+
+  // ----- profiles, groups -----------------------------------------------------------------------
+
+  _selfAddress() { return this._info && this._info.address ? this._info.address : ''; }
+
+  /**
+   * The profile of a user (address) or a group (groupid > 0). Cached: the same object every time.
+   * @param {string} address @param {number} [groupid] @returns {MesiboProfile}
+   */
+  getProfile(address, groupid) {
+    var gid = Number(groupid) || 0;
+    var key = convKey(address, gid);
+    var p = this._profiles.get(key);
+    if (!p) {
+      p = new MesiboProfile(this, address, gid);
+      this._profiles.set(key, p);
+      if (this._started) this._fetchProfile(p);
+    }
+    return p;
+  }
+  /** The own profile (known once online). @returns {MesiboProfile} */
+  getSelfProfile() { return this.getProfile(this._selfAddress(), 0); }
+  /** Profiles of the conversations in the store, latest first. @returns {MesiboProfile[]} */
+  getSortedProfiles() {
+    var self = this;
+    return this._summary().map(function (r) { return self.getProfile(r.gid ? '' : r.peer, r.gid); });
+  }
+  /**
+   * Creates a group; cb(profile) with its profile (null on failure).
+   * @param {string} name @param {number} flags @param {function(MesiboProfile)} cb @returns {Promise<MesiboProfile>}
+   */
+  createGroup(name, flags, cb) {
+    var self = this;
+    return this._request({ t: 'group_create', name: name || '', flag: flags || 0, members: [] }).then(function (res) {
+      var p = res.ok ? self.getProfile('', res.gid) : null;
+      if (p) p.name = name || '';
+      if (cb) cb(p);
+      return p;
+    });
+  }
+  /** A read session over the latest message of every conversation. @param {object} listener @returns {MesiboReadSession} */
+  createReadSummarySession(listener) { return new MesiboReadSession(this, null, listener, true); }
+
+  _fetchProfile(p) {
+    if (p._fetched) return;
+    p._fetched = true;
+    var self = this;
+    if (p.groupid) {
+      this._request({ t: 'group_get', gid: p.groupid }).then(function (res) {
+        if (res.ok && res.group) { p.name = res.group.name || p.name; self._emit('Mesibo_onProfileUpdated', [p]); }
+      });
+      return;
+    }
+    if (!p.address) { p._fetched = false; return; }
+    this._request({ t: 'profiles', addresses: [p.address] }).then(function (res) {
+      var list = res.ok && res.profiles ? res.profiles : [];
+      if (!list.length) return;
+      self._applyProfile(list[0]);
+    });
+  }
+
+  _applyProfile(d) {
+    var p = this._profiles.get(convKey(d.address, 0));
+    if (!p) { p = new MesiboProfile(this, d.address, 0); p._fetched = true; this._profiles.set(convKey(d.address, 0), p); }
+    if (d.name !== undefined) p.name = d.name || '';
+    if (d.status !== undefined) p.status = d.status || '';
+    if (d.picture !== undefined) p.picture = d.picture || '';
+    if (d.online !== undefined) p._online = !!d.online;
+    if (d.lastseen !== undefined) p._lastseen = d.lastseen || 0;
+    this._emit('Mesibo_onProfileUpdated', [p]);
+  }
+
+  // ----- sending --------------------------------------------------------------------------------
+
+  /**
+   * Older style: sends text to params.peer (or params.groupid).
+   * @param {{peer?: string, groupid?: number, expiry?: number, flag?: number, title?: string, type?: number}} params
+   * @param {number} id from api.random(): the message's id in every status callback, in every tab
+   * @param {string} text @returns {number} the id
+   */
+  sendMessage(params, id, text) {
+    params = params || {};
+    var m = new MesiboMessage(this, { dir: 'out', peer: params.peer || '', gid: params.groupid || 0, status: C.MESIBO_MSGSTATUS_OUTBOX, flag: params.flag, type: params.type });
+    m.id = id || this.random();
+    m.message = text === undefined || text === null ? '' : String(text);
+    m.title = params.title || '';
+    if (params.expiry !== undefined) m.expiry = params.expiry;
+    if (params.file || params.fileurl) m.setContent(params.file || params.fileurl);
+    return m.send();
+  }
+
+  /** Forwards a stored message (by id or mid) to `to`. @returns {number} the new id */
+  forwardMessage(to, m) { return m.forward(to).send(); }
+
+  _sendMessageObject(m) {
+    var self = this;
+    if (!m.id) m.id = this.random();
+    if (!m.peer && !m.groupid) {
+      console.error('Hubbub: a message needs a peer or a groupid');
+      m.status = C.MESIBO_MSGSTATUS_INVALIDDEST;
+      this._later(function () { self._emit('Mesibo_onMessageStatus', [m]); });
+      return m.id;
+    }
+    var cid = String(m.id) + (m._attempt ? '.' + m._attempt : '');
+    m.cid = cid;
+    m._dir = 'out';
+    m.status = C.MESIBO_MSGSTATUS_OUTBOX;
+    m.ts = Date.now();
+    this._mySent.set(cid, m);
+    var go = function () {
+      var frame = { t: 'send', cid: cid, to: m.groupid ? '' : m.peer, gid: m.groupid || 0, message: m.message || '', title: m.title || '',
+        flag: m.flag === undefined ? C.MESIBO_FLAG_DEFAULT : m.flag, type: m.type || 0 };
+      if (m.expiry !== undefined && m.expiry !== null) frame.expiry = m.expiry;
+      if (m.file) frame.file = m.file;
+      if (m.isForwarded()) frame.fwd = true;
+      return self._ready.then(function (s) { return s.send(frame); });
+    };
+    var p = uploadThenSend(this, m, go);
+    p.then(function (res) { self._onSendResult(cid, m, res); }, function (e) {
+      self._onSendResult(cid, m, { ok: false, error: 'INTERNAL', reason: String(e) });
+    });
+    return m.id;
+  }
+
+  _onSendResult(cid, m, res) {
+    if (res.ok) {
+      if (res.mid) m.mid = res.mid;
+      if (res.ts) m.ts = res.ts;
+      var st = res.status === undefined ? C.MESIBO_MSGSTATUS_SENT : res.status;
+      var rec = m.mid ? this._mirror.get(m.mid) : null;
+      // A DELIVERED/READ that arrived before the answer already moved the status on.
+      if (rec && rec.status > st && rec.status <= 0x7f && st <= 0x7f) st = rec.status;
+      m.status = st;
+    } else {
+      m.status = C.MESIBO_MSGSTATUS_FAIL;
+    }
+    this._reportOwnStatus(cid, m);
+  }
+
+  _reportOwnStatus(cid, m) {
+    if (this._statusSeen.get(cid) === m.status) return;
+    this._statusSeen.set(cid, m.status);
+    this._emit('Mesibo_onMessageStatus', [m]);
+  }
+
+  _messageOp(op, m, text) {
+    if (!m.mid) return Promise.resolve({ ok: false, error: 'NOTFOUND', reason: 'the message has no server id yet' });
+    var f = { t: op, mid: m.mid };
+    if (op === 'edit') f.message = text || '';
+    return this._request(f);
+  }
+
+  _presence(p, activity) {
+    if (!this._session) return;
+    this._session.fire({ t: 'presence', to: p.groupid ? '' : p.address, gid: p.groupid || 0, activity: activity });
+  }
+
+  _request(frame) {
+    return this._ready.then(function (s) { return s.request(frame); });
+  }
+
+  _later(fn) { Promise.resolve().then(fn); }
+
+  // ----- incoming -------------------------------------------------------------------------------
+
+  _emit(name, args) {
+    var legacy = legacyName(name);
+    var ls = this._listeners.slice();
+    for (var i = 0; i < ls.length; i++) {
+      var l = ls[i];
+      try {
+        if (typeof l[name] === 'function') l[name].apply(l, args);
+        else if (typeof l[legacy] === 'function') {
+          if (legacy === 'Mesibo_OnMessage') l[legacy](args[0], utf8(args[0].message));
+          else l[legacy].apply(l, args);
+        }
+      } catch (e) {
+        console.error('Hubbub: listener ' + name + ' threw', e);
+      }
+    }
+  }
+
+  _msg(rec, how) {
+    var m = new MesiboMessage(this, rec, how);
+    return m;
+  }
+
+  _onSnapshot(snap) {
+    var mirror = new Map();
+    for (var i = 0; i < snap.messages.length; i++) mirror.set(snap.messages[i].mid, snap.messages[i]);
+    this._mirror = mirror;
+    if (this._dbCb) { var cb = this._dbCb; this._later(function () { cb(true); }); }
+  }
+
+  _onStatus(st, info) {
+    this._status = st;
+    this._info = info || {};
+    if (st === C.MESIBO_STATUS_ONLINE && this._info.address) {
+      var key = convKey(this._info.address, 0);
+      if (!this._profiles.has(key)) this.getProfile(this._info.address, 0);
+      var self = this;
+      this._profiles.forEach(function (p) { if (!p._fetched) self._fetchProfile(p); });
+    }
+    this._emit('Mesibo_onConnectionStatus', [st, 0]);
+  }
+
+  _conversation(conv) {
+    var out = [];
+    this._mirror.forEach(function (r) { if (r.conv === conv && !r.deleted) out.push(r); });
+    out.sort(function (a, b) { return (b.ts - a.ts) || (b.mid - a.mid); });
+    return out;
+  }
+
+  _summary() {
+    var latest = new Map();
+    this._mirror.forEach(function (r) {
+      if (r.deleted) return;
+      var cur = latest.get(r.conv);
+      if (!cur || r.ts > cur.ts || (r.ts === cur.ts && r.mid > cur.mid)) latest.set(r.conv, r);
+    });
+    return Array.from(latest.values()).sort(function (a, b) { return (b.ts - a.ts) || (b.mid - a.mid); });
+  }
+
+  _storeHistory(records) {
+    var self = this;
+    return this._ready.then(function (s) { return s.store.putMessages(records); }).then(function (added) {
+      self._mergeRecords(added);
+      if (added.length && self._session) self._session._post({ type: 'stored', records: added });
+      return added;
+    });
+  }
+
+  _mergeRecords(records) {
+    for (var i = 0; i < records.length; i++) if (!this._mirror.has(records[i].mid)) this._mirror.set(records[i].mid, records[i]);
+  }
+
+  _applyEvent(ev) {
+    var rec, old, m;
+    switch (ev.k) {
+      case 'msg': {
+        old = this._mirror.get(ev.mid) || null;
+        rec = old || recordFromMsg(ev);
+        this._mirror.set(ev.mid, rec);
+        var mine = rec.dir === 'out' && rec.cid ? this._mySent.get(rec.cid) : null;
+        if (mine) {
+          // Sent from this tab: the app already shows it; it gets status callbacks instead.
+          if (!mine.mid) mine.mid = rec.mid;
+          return;
+        }
+        m = this._msg(rec, { realtime: true });
+        this._emit('Mesibo_onMessage', [m]);
+        if (rec.dir === 'in') {
+          this._maybeNotify(rec);
+          var self = this;
+          this._readSessions.forEach(function (rs) { if (rs._receipts && rs._matches(rec)) self._markRead([rec]); });
+        }
+        return;
+      }
+      case 'status': {
+        old = this._mirror.get(ev.mid) || null;
+        rec = reduceRecord(old, ev);
+        if (rec) this._mirror.set(ev.mid, rec);
+        var base = rec || { mid: ev.mid, cid: ev.cid, dir: ev.cid ? 'out' : 'in', peer: ev.peer, gid: ev.gid, status: ev.status, ts: ev.ts };
+        m = this._msg(base, { realtime: true });
+        m.status = ev.status;
+        if (ev.peer) m.peer = ev.peer;
+        var own = ev.cid ? this._mySent.get(ev.cid) : null;
+        if (own) {
+          own.status = ev.status;
+          own._receipts = m._receipts;
+          if (ev.mid) own.mid = ev.mid;
+          this._reportOwnStatus(ev.cid, own);
+        } else {
+          this._emit('Mesibo_onMessageStatus', [m]);
+        }
+        return;
+      }
+      case 'update': {
+        old = this._mirror.get(ev.mid) || null;
+        rec = reduceRecord(old, ev);
+        if (rec) this._mirror.set(ev.mid, rec);
+        m = this._msg(rec || { mid: ev.mid, peer: ev.peer, gid: ev.gid, message: ev.message || '', dir: 'in' }, { realtime: true });
+        if (!rec) { if (ev.op === 'edit') m._edited = true; else m._deleted = true; }
+        this._emit('Mesibo_onMessageUpdate', [m]);
+        return;
+      }
+      case 'profile':
+        this._applyProfile(ev);
+        return;
+      case 'group': {
+        var p = this.getProfile('', ev.gid);
+        if (ev.name !== undefined) p.name = ev.name;
+        if (Array.isArray(ev.members)) {
+          var api = this;
+          p._members = ev.members.map(function (x) { return new MesiboGroupMember(api, x); });
+          this._emit('Mesibo_onGroupMembers', [p, p._members]);
+        }
+        this._emit('Mesibo_onProfileUpdated', [p]);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  _onPresence(f) {
+    var addr = f.from || '';
+    var p = this._profiles.get(convKey(addr, 0));
+    if (!p) { p = new MesiboProfile(this, addr, 0); this._profiles.set(convKey(addr, 0), p); }
+    var a = f.activity;
+    if (a === C.MESIBO_ACTIVITY_ONLINE || a === C.MESIBO_ACTIVITY_ONLINERESP) p._online = true;
+    else if (a === 0) { p._online = false; p._lastseen = f.ts || Date.now(); p._typingUntil = 0; }
+    else if (a === C.MESIBO_ACTIVITY_TYPING) p._typingUntil = Date.now() + 10000;
+    else if (a === C.MESIBO_ACTIVITY_TYPINGCLEARED) p._typingUntil = 0;
+    this._emit('Mesibo_onPresence', [new MesiboPresence(this, f)]);
+  }
+
+  _maybeNotify(rec) {
+    if (!this._notify || !this._session || !this._session.isLeader) return;
+    if (typeof Notification !== 'function' || Notification.permission !== 'granted') return;
+    if (this._session.anyTabVisible()) return;
+    try {
+      var p = this.getProfile(rec.gid ? '' : rec.peer, rec.gid);
+      new Notification(p.getNameOrAddress() || rec.from, { body: rec.message || rec.title || '', tag: 'hubbub-' + rec.mid });
+    } catch (e) { /* notifications not allowed here */ }
+  }
+
+  _markRead(records) {
+    for (var i = 0; i < records.length; i++) {
+      var r = records[i];
+      if (r.dir !== 'in' || !(r.flag & C.MESIBO_FLAG_READRECEIPT) || r.status === C.MESIBO_MSGSTATUS_RECEIVEDREAD) continue;
+      if (this._readSent.has(r.mid)) continue;
+      this._readQueue.set(r.mid, r);
+    }
+    this._flushReads();
+  }
+
+  _flushReads() {
+    if (!this._readQueue.size || !this._session) return;
+    var visible = this._session._visible();
+    if (!visible) return;
+    var mids = Array.from(this._readQueue.keys());
+    this._readQueue.clear();
+    var self = this;
+    mids.forEach(function (mid) { self._readSent.add(mid); });
+    this._request({ t: 'read', mids: mids });
+  }
+}
+
+installMethods(Mesibo, callMethods);
+installMethods(Mesibo, fileMethods);

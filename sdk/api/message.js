@@ -1,0 +1,125 @@
+import { C } from '../protocol/constants.js';
+import { appIdFromCid } from '../protocol/records.js';
+import { contentFromValue } from '../files/index.js';
+import { MesiboProfile } from './profile.js';
+
+/**
+ * A message. Fields: id (the sender's id for messages this user sent, else the server mid),
+ * mid, peer, groupid, message, title, status, ts, expiry, flag, type, file fields.
+ */
+export class MesiboMessage {
+  constructor(api, rec, how) {
+    this._api = api;
+    rec = rec || {};
+    how = how || {};
+    this.mid = rec.mid || 0;
+    this.cid = rec.cid || null;
+    var own = rec.dir === 'out' ? appIdFromCid(rec.cid) : null;
+    this.id = own !== null ? own : (rec.mid || 0);
+    this._dir = rec.dir || 'out';
+    this.peer = rec.peer || '';
+    this.from = rec.from || '';
+    this.groupid = rec.gid || 0;
+    this.message = rec.message || '';
+    this.title = rec.title || '';
+    this.status = rec.status === undefined ? C.MESIBO_MSGSTATUS_OUTBOX : rec.status;
+    this.ts = rec.ts || 0;
+    this.expiry = rec.expiry;
+    this.flag = rec.flag === undefined ? C.MESIBO_FLAG_DEFAULT : rec.flag;
+    this.type = rec.type || 0;
+    this._setFile(rec.file || null);
+    this._fwd = !!rec.fwd;
+    this._edited = !!rec.edited;
+    this._deleted = !!(rec.deleted || rec.recalled);
+    this._receipts = rec.receipts || {};
+    this._call = rec.call || null;
+    this._realtime = !!how.realtime;
+    this._db = !!how.db;
+    this._last = !!how.last;
+    this._attempt = 0;
+    this._blob = null;
+  }
+  _setFile(file) {
+    this.file = file;
+    this.fileurl = file ? (file.url || '') : '';
+    this.filetype = file ? (file.type || 0) : 0;
+    this.size = file ? (file.size || 0) : 0;
+    this.filename = file ? (file.name || '') : '';
+  }
+  /** @returns {boolean} */ isIncoming() { return this._dir === 'in'; }
+  /** @returns {boolean} */ isOutgoing() { return this._dir === 'out'; }
+  /** @returns {boolean} */ isGroupMessage() { return this.groupid > 0; }
+  /** @returns {boolean} true for a message that arrived live (not read from the database) */ isRealtimeMessage() { return this._realtime; }
+  /** @returns {boolean} true for a message delivered by a read session */ isDbMessage() { return this._db; }
+  /** @returns {boolean} true for the last message of a read batch */ isLastMessage() { return this._last; }
+  /** @returns {boolean} */ isFailed() { return this.status > 0x7f; }
+  /** @returns {boolean} */ isReadByPeer() { return this.status === C.MESIBO_MSGSTATUS_READ; }
+  /** @returns {boolean} */ isDelivered() { return this.status === C.MESIBO_MSGSTATUS_DELIVERED || this.status === C.MESIBO_MSGSTATUS_READ; }
+  /** @returns {boolean} */ isDeleted() { return this._deleted || this.status === C.MESIBO_MSGSTATUS_DELETED || this.status === C.MESIBO_MSGSTATUS_WIPED; }
+  /** @returns {boolean} */ isModified() { return this._edited; }
+  /** @returns {boolean} */ isForwarded() { return this._fwd || !!(this.flag & C.MESIBO_FLAG_FORWARDED); }
+  /** @returns {boolean} */ isCall() { return !!this._call; }
+  /** @returns {boolean} */ isMissedCall() { return !!this._call && (!!this._call.missed || this.status === C.MESIBO_MSGSTATUS_CALLMISSED); }
+  /** @returns {boolean} */ isIncomingCall() { return !!this._call && this._dir === 'in'; }
+  /** @returns {boolean} */ isOutgoingCall() { return !!this._call && this._dir === 'out'; }
+  /** @returns {boolean} */ isVideoCall() { return !!this._call && !!this._call.video; }
+  /** @returns {boolean} true when the message carries a file */ hasFile() { return !!(this.file || this._blob); }
+  /** @returns {number} ms since the epoch */ getTimestamp() { return this.ts; }
+  /** The peer's (or group's) profile. @returns {MesiboProfile} */
+  getProfile() { return this._api.getProfile(this.groupid ? '' : this.peer, this.groupid); }
+  /** The sender's profile (for group messages the member who sent it). @returns {MesiboProfile} */
+  getSenderProfile() { return this._api.getProfile(this._dir === 'out' ? this._api._selfAddress() : (this.from || this.peer), 0); }
+  /**
+   * Calls cb(ts) with the time `peer` got the message (0 if not yet). Without a peer: the 1:1 peer.
+   * @param {string} peer @param {function(number)} cb
+   */
+  getDeliveryTimestamp(peer, cb) {
+    if (typeof peer === 'function') { cb = peer; peer = null; }
+    var r = this._receipts[peer || this.peer] || {};
+    var v = r.delivered || 0;
+    if (cb) cb(v);
+    return v;
+  }
+  /** Calls cb(ts) with the time `peer` read the message (0 if not yet). @param {string} peer @param {function(number)} cb */
+  getReadTimestamp(peer, cb) {
+    if (typeof peer === 'function') { cb = peer; peer = null; }
+    var r = this._receipts[peer || this.peer] || {};
+    var v = r.read || 0;
+    if (cb) cb(v);
+    return v;
+  }
+  /**
+   * Attaches a file: a File/Blob, the id of an <input type=file>, a URL, or a protocol file object
+   * {url, type, size, name, mime, thumb}.
+   * @param {File|Blob|string|object} content
+   */
+  setContent(content) {
+    var c = contentFromValue(content, this.filetype);
+    if (c && c.blob) this._blob = c.blob;
+    else if (c && c.file) this._setFile(c.file);
+  }
+  /** Sends this message (new messages from profile.newMessage()). @returns {number} the message id */
+  send() { return this._api._sendMessageObject(this); }
+  /** Sends a failed message again (same id). @returns {number} */
+  resend() { this._attempt++; return this._api._sendMessageObject(this); }
+  /**
+   * A copy of this message addressed to `to` (an address, a group id, or a profile), marked forwarded;
+   * call .send() on it.
+   * @param {string|number|MesiboProfile} to @returns {MesiboMessage}
+   */
+  forward(to) {
+    var f = new MesiboMessage(this._api, { dir: 'out', message: this.message, title: this.title, file: this.file, flag: this.flag | C.MESIBO_FLAG_FORWARDED, type: this.type, fwd: true });
+    if (to instanceof MesiboProfile) { f.peer = to.getAddress(); f.groupid = to.getGroupId(); }
+    else if (typeof to === 'number') f.groupid = to;
+    else f.peer = String(to);
+    f.id = 0;
+    f._blob = this._blob;
+    return f;
+  }
+  /** Deletes the message from this user's devices and tabs. @returns {Promise<object>} */
+  delete() { return this._api._messageOp('delete', this); }
+  /** Wipes the message for everyone (own messages). @returns {Promise<object>} */
+  wipeAndRecall() { return this._api._messageOp('recall', this); }
+  /** Replaces the text of an own message for everyone (Hubbub addition). @param {string} text @returns {Promise<object>} */
+  edit(text) { return this._api._messageOp('edit', this, text); }
+}
