@@ -78,3 +78,22 @@ async def test_item06_new_token_for_a_device_revokes_the_old_one(harness: Harnes
     fresh = await harness.connect(new)
     assert (await fresh.request("ping"))["ok"]
     assert (await laptop.request("ping"))["ok"], "another device of the user is left alone"
+
+
+@pytest.mark.parametrize("file, ok", [
+    ({"url": "u", "type": 2**31 - 1, "size": 2**53 - 1}, True),
+    ({"url": "u", "size": 2**53}, False),
+    ({"url": "u", "size": 10**30}, False),
+    ({"url": "u", "size": -1}, False),
+    ({"url": "u", "type": 2**31}, False),
+    ({"url": "u", "type": -1}, False),
+])
+async def test_item19_file_type_and_size_bounded(harness: Harness, file: dict, ok: bool) -> None:
+    """A file's size is a JavaScript-safe integer, its type a 31-bit one, like a message's type."""
+    await harness.token("bob")
+    alice = await harness.device("alice")
+    res = await alice.request("send", cid="f1", to="bob", message="", file=file)
+    if ok:
+        assert res["ok"] and res["status"] == Status.SENT
+    else:
+        assert not res["ok"] and res["error"] == "BADREQUEST" and "file" in res["reason"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from hubbub.store.sqlite import SQLiteStore
@@ -37,3 +39,30 @@ async def test_item01_old_database_upgraded_never_reuses_a_uid(tmp_path: Path) -
         assert carol.uid == 9
     finally:
         await store.close()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_item16_data_dir_0700_and_files_0600(tmp_path: Path) -> None:
+    """Messages and token hashes are nobody else's business: the folder and every file are the owner's."""
+    old_umask = os.umask(0o022)
+    try:
+        store = SQLiteStore(tmp_path / "data" / "hubbub.db")
+        await store.open()
+        try:
+            await store.upsert_user(1, "alice", None, None, 0)
+            assert _mode(tmp_path / "data") == 0o700
+            for name in ("hubbub.db", "hubbub.db-wal", "hubbub.db-shm"):
+                assert _mode(tmp_path / "data" / name) == 0o600, name
+        finally:
+            await store.close()
+        # a database file left readable by an earlier release is tightened when opened
+        os.chmod(tmp_path / "data" / "hubbub.db", 0o644)
+        store = SQLiteStore(tmp_path / "data" / "hubbub.db")
+        await store.open()
+        await store.close()
+        assert _mode(tmp_path / "data" / "hubbub.db") == 0o600
+    finally:
+        os.umask(old_umask)

@@ -18,6 +18,7 @@ from ..bus.local import LocalBus
 from ..config import Settings
 from ..core.admin import Admin, AdminError
 from ..core.hub import Hub
+from ..private import private_dir
 from ..store import open_store
 
 
@@ -164,7 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ..server.run import serve
     settings = _settings(args)
     try:
-        settings.data_path.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_path)
         serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
     except (ValueError, OSError) as exc:  # a setting the store or bus refuses, or a folder we cannot make
         raise CLIError(str(exc)) from None
@@ -190,7 +191,7 @@ def _demo(args: argparse.Namespace) -> int:
         extra["log_level"] = "warning"  # keep the instructions readable
     try:
         settings = _settings(args, **extra)
-        settings.data_path.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_path)
         tokens = asyncio.run(_demo_setup(settings))
 
         def ready(port: int) -> None:

@@ -13,7 +13,11 @@ from msgspec import Meta, Struct
 
 from .errors import ProtocolError
 
-Cid = Annotated[str, Meta(min_length=1, max_length=64)]
+# a cid starting with `~` is the server's (backend sends), so a client's cid never collides with one
+SERVER_CID = "~"
+Cid = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^~]")]
+FileSize = Annotated[int, Meta(ge=0, lt=2**53)]  # exact in JavaScript
+Int31 = Annotated[int, Meta(ge=0, lt=2**31)]
 Address = Annotated[str, Meta(min_length=1, max_length=256)]
 Gid = Annotated[int, Meta(ge=0, lt=2**53)]
 Mid = Annotated[int, Meta(ge=1, lt=2**53)]
@@ -26,8 +30,8 @@ class Frame(Struct, kw_only=True, tag_field="t", forbid_unknown_fields=False):
 
 class FileRef(Struct, kw_only=True):
     url: Annotated[str, Meta(max_length=2048)] = ""
-    type: int = 0
-    size: int = 0
+    type: Int31 = 0
+    size: FileSize = 0
     name: Annotated[str, Meta(max_length=512)] = ""
     mime: Annotated[str, Meta(max_length=128)] = ""
     thumb: Annotated[str, Meta(max_length=16384)] = ""
@@ -47,9 +51,9 @@ class Send(Frame, tag="send"):
     gid: Gid = 0
     message: str = ""
     title: str = ""
-    flag: Annotated[int, Meta(ge=0, lt=2**31)] = 3
+    flag: Int31 = 3
     expiry: Annotated[int, Meta(ge=0)] | None = None
-    type: Annotated[int, Meta(ge=0, lt=2**31)] = 0
+    type: Int31 = 0
     file: FileRef | None = None
     fwd: bool = False
 
@@ -110,21 +114,21 @@ class Block(Frame, tag="block"):
 
 class GroupCreate(Frame, tag="group_create"):
     name: Annotated[str, Meta(max_length=256)] = ""
-    flag: Annotated[int, Meta(ge=0, lt=2**31)] = 0
+    flag: Int31 = 0
     members: Annotated[list[Address], Meta(max_length=1000)] = []
 
 
 class GroupSet(Frame, tag="group_set"):
     gid: Gid
     name: Annotated[str, Meta(max_length=256)] | None = None
-    flag: Annotated[int, Meta(ge=0, lt=2**31)] | None = None
+    flag: Int31 | None = None
 
 
 class GroupMembers(Frame, tag="group_members"):
     gid: Gid
     add: Annotated[list[Address], Meta(max_length=1000)] = []
     remove: Annotated[list[Address], Meta(max_length=1000)] = []
-    flags: Annotated[int, Meta(ge=0, lt=2**31)] = 0x1F
+    flags: Int31 = 0x1F
     admin: bool = False
 
 

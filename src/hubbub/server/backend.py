@@ -323,7 +323,7 @@ async def op_message(ctx: Ctx, req: MessageOp) -> Res:
             raise OpError("BADREQUEST", "a message needs `to` (one or more addresses) or `gid`", "message.to")
         if len(targets) > ctx.hub.settings.max_group_members:
             raise OpError("TOOBIG", "too many recipients (max_group_members)", "message.to")
-    base = m.cid or "bk-" + secrets.token_hex(8)
+    base = f.SERVER_CID + (m.cid or "bk-" + secrets.token_hex(8))
     results: list[SendOut] = []
     for i, to in enumerate(targets):
         cid = base if len(targets) == 1 else f"{base}:{i}"
@@ -412,6 +412,8 @@ async def _handle(request: Request) -> Response:
         obj = msgspec.json.decode(raw)
     except msgspec.DecodeError as e:
         return _error("BADJSON", f"the body is not JSON: {e}", 400)
+    except RecursionError:
+        return _error("BADJSON", "the body is nested too deep", 400)
     if not isinstance(obj, dict):
         return _error("BADREQUEST", "the body must be a JSON object", 400)
     op, rid = obj.get("op"), obj.get("id")

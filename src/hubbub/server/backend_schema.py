@@ -229,7 +229,8 @@ class MessageIn(Struct, kw_only=True):
     type: Int31 = 0
     cid: Annotated[str, Meta(min_length=1, max_length=48, description="optional idempotency key: a repeat "
                                                                       "with the same cid and sender is not "
-                                                                      "sent twice")] | None = None
+                                                                      "sent twice; stored as `~` + cid, a "
+                                                                      "namespace clients cannot send in")] | None = None
 
 
 class MessageOp(Req, tag="message", kw_only=True):

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from ..private import private_file
 from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
 from .base import App, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
@@ -163,7 +164,7 @@ class SQLiteStore:
         return conn
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # before SQLite creates it, so the -wal and -shm files are 0600 too
         setup = self._connect()
         setup.executescript(SCHEMA)
         _upgrade(setup)
