@@ -4,7 +4,11 @@ The I/O layer feeds it text frames (`feed`) and tells it when the socket closed 
 session answers through the `Transport` it was given. So the whole protocol runs in tests with an
 in-memory transport, and the WebSocket layer stays a few lines.
 
-States: NEW (waiting for auth) -> OPEN -> CLOSED.
+States: NEW (waiting for auth) -> OPEN -> CLOSING (last frames leave, acks still count) -> CLOSED.
+
+Memory per connection is bounded in bytes: events in flight by `window_bytes` (and `window` events),
+each events frame by `max_events_frame_bytes`, and other frames waiting behind a blocked write by
+`send_buffer_bytes`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hubbub.session")
 
-NEW, OPEN, CLOSED = "new", "open", "closed"
+NEW, OPEN, CLOSING, CLOSED = "new", "open", "closing", "closed"
+_EVENTS_HEAD, _EVENTS_TAIL = '{"t":"events","events":[', "]}"
 
 
 class Transport(Protocol):
@@ -73,11 +78,15 @@ class Session:
         self._out: collections.deque[str] = collections.deque()
         self._out_bytes = 0
         self._out_ready = asyncio.Event()
+        self._writing = False  # the writer waits in transport.send (the client is not reading yet)
+        self._inflight: collections.deque[tuple[int, int]] = collections.deque()  # (seq, bytes) unacknowledged
+        self._inflight_bytes = 0
+        self._feeding = False  # inside feed(): the receive loop waits for us, so no ack can arrive
         self._tasks: list[asyncio.Task[Any]] = []
         self._sends = asyncio.Semaphore(s.window)
         self.opened = time.monotonic()
         self.close_reason = ""
-        self._tasks.append(asyncio.ensure_future(self._writer()))
+        self._writer_task = asyncio.ensure_future(self._writer())
         self._tasks.append(asyncio.ensure_future(self._auth_deadline()))
 
     # -- input from the I/O layer ---------------------------------------------------------------
@@ -86,6 +95,21 @@ class Session:
         """Handle one frame from the client."""
         if self.state == CLOSED:
             return
+        if self.state == CLOSING:  # only an ack still counts: it moves the device's cursor
+            try:
+                frame = f.decode(text)
+            except ProtocolError:
+                return
+            if type(frame) is f.Ack:
+                self.on_ack(frame.seq)
+            return
+        self._feeding = True
+        try:
+            await self._feed(text)
+        finally:
+            self._feeding = False
+
+    async def _feed(self, text: str | bytes) -> None:
         if not self.limiter.allow():
             self.strikes += 1
             if self.strikes >= self.hub.settings.rate_strikes:
@@ -128,18 +152,23 @@ class Session:
         self.state = CLOSED
         for t in self._tasks:
             t.cancel()
+        self._writer_task.cancel()
         self.hub.detach(self)
 
     # -- output ---------------------------------------------------------------------------------
 
     def emit(self, text: str) -> None:
-        """Queue a frame for the client without waiting; a client that does not read is dropped."""
+        """Queue a frame for the client without waiting.
+
+        A client that does not read is dropped once more than `send_buffer_bytes` wait behind a
+        write that has not finished; a big frame handed to an idle writer is not that.
+        """
         if self.state == CLOSED:
             return
         self._out.append(text)
-        self._out_bytes += len(text)
+        self._out_bytes += f.byte_len(text)
         self._out_ready.set()
-        if self._out_bytes > self.hub.settings.send_buffer_bytes:
+        if self._writing and self._out_bytes > self.hub.settings.send_buffer_bytes and self.state != CLOSING:
             asyncio.ensure_future(self.close(Close.RATELIMIT, "client does not read its frames"))
 
     def reply(self, r: Any, **fields: Any) -> None:
@@ -153,23 +182,28 @@ class Session:
             self.emit(f.encode({"t": "error", "code": code, "reason": reason}).decode())
 
     async def close(self, code: int, reason: str) -> None:
-        if self.state == CLOSED:
+        """Close with `code`: queued frames (the error that explains the close, the last events) get
+        `close_grace` seconds to leave, and the client's ack of them is still taken in meanwhile."""
+        if self.state in (CLOSING, CLOSED):
             return
+        self.state = CLOSING
         self.close_reason = reason
-        # give queued frames (e.g. the error that explains the close) a moment to leave
-        if self._out:
-            try:
-                await asyncio.wait_for(self._drain(), 1.0)
-            except (asyncio.TimeoutError, Exception):
-                pass
+        for t in self._tasks:  # no new events: what is in flight is what the client may still ack
+            t.cancel()
+        try:
+            await asyncio.wait_for(self._settle(), self.hub.settings.close_grace)
+        except (asyncio.TimeoutError, Exception):
+            pass
         await self.closed()
         try:
             await self.transport.close(int(code), reason[:120])
         except Exception:  # the socket may already be gone
             pass
 
-    async def _drain(self) -> None:
-        while self._out:
+    async def _settle(self) -> None:
+        """Until every queued frame was written and, unless the receive loop waits for us, acked."""
+        while self.state == CLOSING and (self._out or self._writing or
+                                         (not self._feeding and self.acked < self.sent_upto)):
             await asyncio.sleep(0.005)
 
     async def _writer(self) -> None:
@@ -179,12 +213,15 @@ class Session:
                 self._out_ready.clear()
                 while self._out:
                     text = self._out.popleft()
-                    self._out_bytes -= len(text)
+                    self._out_bytes -= f.byte_len(text)
+                    self._writing = True
                     await self.transport.send(text)
+                    self._writing = False
         except asyncio.CancelledError:
             raise
         except Exception:  # socket gone; the I/O layer reports the close
             self._out.clear()
+            self._writing = False
 
     # -- auth -----------------------------------------------------------------------------------
 
@@ -230,6 +267,8 @@ class Session:
         self.emit(f.encode({"t": "welcome", "v": PROTOCOL_VERSION, "uid": ident.uid, "address": ident.address,
                             "device": ident.device, "head": head, "after": after, "ts": self.hub.now(),
                             "limits": {"max_frame_bytes": s.max_frame_bytes, "window": s.window,
+                                       "window_bytes": s.window_bytes,
+                                       "max_events_frame_bytes": s.max_events_frame_bytes,
                                        "max_message_bytes": s.max_message_bytes}}).decode())
         self._tasks.append(asyncio.ensure_future(self._pusher()))
         self._wake.set()
@@ -243,24 +282,33 @@ class Session:
             self._wake.set()
 
     async def _pusher(self) -> None:
+        """Send the log after `sent_upto` in frames capped in bytes, within the window of events and
+        of bytes; an ack gives the credit back."""
         assert self.ident is not None
-        uid, window = self.ident.uid, self.hub.settings.window
+        s = self.hub.settings
+        uid = self.ident.uid
+        frame_room = s.max_events_frame_bytes - len(_EVENTS_HEAD) - len(_EVENTS_TAIL) + 1
         try:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                while self.sent_upto < self.known_head:
-                    room = window - (self.sent_upto - self.acked)
-                    if room <= 0:
+                while self.sent_upto < self.known_head and self.state == OPEN:
+                    room = s.window - (self.sent_upto - self.acked)
+                    room_bytes = s.window_bytes - self._inflight_bytes
+                    if room <= 0 or room_bytes <= 0:
                         break  # wait for an ack
-                    items, overdue = await self.hub.store.events_after(uid, self.sent_upto, min(room, 500),
-                                                                       self.hub.now())
-                    if not items:
+                    items, overdue = await self.hub.store.events_after(
+                        uid, self.sent_upto, min(room, 500), self.hub.now(), min(frame_room, room_bytes))
+                    if not items or self.state != OPEN:
                         break
                     if overdue:
                         self.hub.expire([(uid, seq) for seq in overdue])
-                    self.sent_upto += len(items)
-                    self.emit('{"t":"events","events":[' + ",".join(items) + "]}")
+                    for item in items:
+                        self.sent_upto += 1
+                        size = f.byte_len(item) + 1
+                        self._inflight.append((self.sent_upto, size))
+                        self._inflight_bytes += size
+                    self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -271,10 +319,11 @@ class Session:
         seq = min(seq, self.sent_upto)
         if seq <= self.acked:
             return
-        was_full = self.sent_upto - self.acked >= self.hub.settings.window
         self.acked = seq
-        if was_full:
-            self._wake.set()
+        while self._inflight and self._inflight[0][0] <= seq:
+            self._inflight_bytes -= self._inflight.popleft()[1]
+        if self.sent_upto < self.known_head:
+            self._wake.set()  # credit came back
         self.hub.ack_later(self.ident, seq)  # type: ignore[arg-type]
 
     async def _call(self, handler: Callable[["Session", Any], Awaitable[dict[str, Any] | None]],

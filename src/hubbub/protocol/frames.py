@@ -159,6 +159,11 @@ _loose = msgspec.json.Decoder()
 encode = msgspec.json.Encoder().encode
 
 
+def byte_len(text: str) -> int:
+    """UTF-8 length of text, without copying it when it is ASCII (the common case)."""
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def decode(data: str | bytes) -> ClientFrame:
     """Parse one client frame, or raise ProtocolError naming what is wrong (and the frame's `r`)."""
     try:

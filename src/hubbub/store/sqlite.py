@@ -15,6 +15,7 @@ import msgspec
 
 from ..private import private_file
 from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
+from ..protocol.frames import byte_len
 from .base import App, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 
@@ -320,22 +321,33 @@ class SQLiteStore:
         r = self._q1("SELECT cursor FROM devices WHERE uid=? AND device=?", (uid, device))
         return r[0] if r else 0
 
-    async def events_after(self, uid: int, after: int, limit: int, now: int) -> tuple[list[str], list[int]]:
+    async def events_after(self, uid: int, after: int, limit: int, now: int,
+                           max_bytes: int) -> tuple[list[str], list[int]]:
         """Frame items for the events after `after`, and the seqs of messages that expired unseen.
 
-        An incoming message past its deadline and not yet delivered is replaced by a `skip`
-        placeholder so the stream stays gap-free; the caller expires it.
+        At most `limit` items whose UTF-8 bytes (plus a separator each) add up to `max_bytes`, and
+        always at least one; rows past that are never read. An incoming message past its deadline
+        and not yet delivered is replaced by a `skip` placeholder so the stream stays gap-free; the
+        caller expires it.
         """
-        rows = self._q("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq LIMIT ?",
-                       (uid, after, limit))
+        rows = self.db.execute("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq "
+                               "LIMIT ?", (uid, after, limit))
         items: list[str] = []
         overdue: list[int] = []
-        for seq, body, state, deadline in rows:
-            if state == EXPIRED or (state == PENDING and deadline < now):
-                if state == PENDING:
+        total = 0
+        try:
+            for seq, body, state, deadline in rows:
+                if state == EXPIRED or (state == PENDING and deadline < now):
+                    body = SKIP
+                item = '{"seq":%d,%s' % (seq, body[1:])
+                total += byte_len(item) + 1
+                if items and total > max_bytes:
+                    break
+                if body is SKIP and state == PENDING:
                     overdue.append(seq)
-                body = SKIP
-            items.append('{"seq":%d,%s' % (seq, body[1:]))
+                items.append(item)
+        finally:
+            rows.close()
         return items, overdue
 
     async def ack(self, acks: list[tuple[int, str, int, str]], now: int) -> Touched:
