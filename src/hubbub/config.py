@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Any, Mapping
 
 
-def _s(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+MiB = 1024 * 1024
+YEAR = 365 * 24 * 3600
+
+
+def _s(default: Any, help: str, min: float | None = None, max: float | None = None,
+       choices: tuple[str, ...] | None = None) -> Any:
+    """A setting: its default, its help, and the range (numbers) or choices (words) it must be in."""
+    meta: dict[str, Any] = {"help": help}
+    if min is not None:
+        meta["min"], meta["max"] = min, max
+    if choices is not None:
+        meta["choices"] = choices
+    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -22,33 +33,42 @@ class Settings:
     """Server settings. Names map to HUBBUB_<NAME> variables and to keys of the TOML file."""
 
     host: str = _s("127.0.0.1", "address to listen on")
-    port: int = _s(8080, "port to listen on (0 = any free port)")
+    port: int = _s(8080, "port to listen on (0 = any free port)", min=0, max=65535)
     data_dir: str = _s("./hubbub-data", "folder for the SQLite database and files; created on first start")
     database_url: str = _s("", "store: empty for SQLite in data_dir, or sqlite:///path/to/file.db")
     bus_url: str = _s("", "bus between nodes: empty for in-process (one node)")
-    sqlite_synchronous: str = _s("NORMAL", "SQLite synchronous mode: NORMAL survives a process crash, FULL a power loss")
-    max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes")
-    max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes")
-    max_devices: int = _s(8, "devices of one user online at once")
-    max_tabs: int = _s(32, "connections of one device at once (browser tabs that cannot share one)")
-    window: int = _s(1000, "events sent to a device before it must acknowledge")
-    window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)")
-    max_events_frame_bytes: int = _s(256 * 1024, "largest events frame, in bytes (an event larger than it goes alone)")
-    rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained")
-    rate_burst: int = _s(2000, "frames a connection may send in a burst")
-    rate_strikes: int = _s(200, "frames dropped for rate in a row before the connection is closed")
-    auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate")
-    send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped")
-    close_grace: float = _s(1.0, "seconds a closing connection has to take its last frames and acknowledge them")
-    default_expiry: int = _s(7 * 24 * 3600, "message expiry in seconds when a send names none")
-    max_expiry: int = _s(365 * 24 * 3600, "largest message expiry in seconds")
-    token_expiry_minutes: int = _s(525600, "user access token lifetime when the backend names none (minutes)")
-    max_history_page: int = _s(200, "most messages one history request returns")
-    max_group_members: int = _s(1000, "most members of one group")
-    max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes")
-    max_batch: int = _s(512, "most store operations committed in one transaction")
-    expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages")
-    log_level: str = _s("info", "log level: debug, info, warning, error")
+    sqlite_synchronous: str = _s("NORMAL", "SQLite synchronous mode: NORMAL survives a process crash, FULL a power loss",
+                                  choices=("NORMAL", "FULL", "EXTRA", "OFF"))
+    max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes", min=1024, max=64 * MiB)
+    max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes", min=1, max=64 * MiB)
+    max_devices: int = _s(8, "devices of one user online at once", min=1, max=1000)
+    max_tabs: int = _s(32, "connections of one device at once (browser tabs that cannot share one)",
+                       min=1, max=10_000)
+    window: int = _s(1000, "events sent to a device before it must acknowledge", min=1, max=1_000_000)
+    window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)",
+                           min=1024, max=4096 * MiB)
+    max_events_frame_bytes: int = _s(256 * 1024, "largest events frame, in bytes (an event larger than it goes alone)",
+                                     min=1024, max=64 * MiB)
+    rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained", min=0.001, max=1e6)
+    rate_burst: int = _s(2000, "frames a connection may send in a burst", min=1, max=10_000_000)
+    rate_strikes: int = _s(200, "frames dropped for rate in a row before the connection is closed",
+                           min=1, max=10_000_000)
+    auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate", min=0.01, max=3600.0)
+    send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped",
+                                min=1024, max=4096 * MiB)
+    close_grace: float = _s(1.0, "seconds a closing connection has to take its last frames and acknowledge them",
+                            min=0.0, max=60.0)
+    default_expiry: int = _s(7 * 24 * 3600, "message expiry in seconds when a send names none", min=0, max=100 * YEAR)
+    max_expiry: int = _s(365 * 24 * 3600, "largest message expiry in seconds", min=0, max=100 * YEAR)
+    token_expiry_minutes: int = _s(525600, "user access token lifetime when the backend names none (minutes)",
+                                   min=1, max=100 * 525600)
+    max_history_page: int = _s(200, "most messages one history request returns", min=1, max=10_000)
+    max_group_members: int = _s(1000, "most members of one group", min=1, max=1_000_000)
+    max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=1024, max=1024 * MiB)
+    max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
+    expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)
+    log_level: str = _s("info", "log level: debug, info, warning, error",
+                         choices=("debug", "info", "warning", "error"))
 
     @classmethod
     def load(cls, toml_path: str | None = None, env: Mapping[str, str] | None = None,
@@ -78,10 +98,16 @@ class Settings:
         for name, value in values.items():
             kind: Any = type(known[name].default)
             try:
+                if kind is int and isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)
                 out[name] = value if isinstance(value, kind) else kind(value)
             except (TypeError, ValueError):
                 raise ValueError(f"setting {name} must be {kind.__name__}, got {value!r}") from None
         return cls(**out)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, check(f.name, getattr(self, f.name), f.metadata))
 
     @property
     def data_path(self) -> Path:
@@ -89,5 +115,29 @@ class Settings:
 
     @staticmethod
     def describe() -> list[tuple[str, str, Any]]:
-        """(name, help, default) for --help."""
-        return [(f.name, f.metadata["help"], f.default) for f in dataclasses.fields(Settings)]
+        """(name, help, default) for --help; the help ends with the range or choices the setting takes."""
+        out = []
+        for f in dataclasses.fields(Settings):
+            m = f.metadata
+            bounds = (f"{_num(m['min'])} to {_num(m['max'])}" if "min" in m else
+                      "one of " + ", ".join(m["choices"]) if "choices" in m else "")
+            out.append((f.name, m["help"] + (f" [{bounds}]" if bounds else ""), f.default))
+        return out
+
+
+def check(name: str, value: Any, meta: Mapping[str, Any]) -> Any:
+    """`value` as the setting keeps it (a choice in its canonical case), or ValueError saying what
+    `name` accepts when it is outside its range or choices."""
+    lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
+    if lo is not None and not lo <= value <= hi:
+        raise ValueError(f"setting {name} must be between {_num(lo)} and {_num(hi)}, got {value!r}")
+    if choices is not None:
+        canonical = {c.casefold(): c for c in choices}.get(str(value).casefold())
+        if canonical is None:
+            raise ValueError(f"setting {name} must be one of {', '.join(choices)}, got {value!r}")
+        return canonical
+    return value
+
+
+def _num(v: float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)

@@ -68,7 +68,7 @@ def test_serve_help_lists_every_setting(tmp_path: Path) -> None:
     p = hubbub("serve", "--help", cwd=tmp_path)
     assert p.returncode == 0
     for name, _help, _default in Settings.describe():
-        assert name in p.stdout, name
+        assert "--" + name.replace("_", "-") in p.stdout, name
 
 
 def client_args(server: Any, token: str, appid: str | None = None) -> list[str]:

@@ -27,7 +27,7 @@ class CLIError(Exception):
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
-    overrides = {k: getattr(args, k, None) for k in ("host", "port", "data_dir", "database_url")}
+    overrides = {name: getattr(args, name, None) for name, _help, _default in Settings.describe()}
     overrides.update(extra)
     try:
         return Settings.load(getattr(args, "config", None), **overrides)
@@ -52,22 +52,20 @@ def _add_store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML settings file (HUBBUB_CONFIG)")
 
 
-def _settings_help() -> str:
-    lines = ["settings (each also HUBBUB_<NAME> in the environment, or NAME = value in the TOML file):"]
-    for name, help_, default in Settings.describe():
-        lines.append(f"  {name:<22} {help_} (default: {default!r})")
-    return "\n".join(lines)
+SETTINGS_EPILOG = ("Every setting is a flag, a HUBBUB_<NAME> environment variable and a key of the TOML file; "
+                   "flags win over the environment, which wins over the file. Each is checked against its "
+                   "range when the server starts.")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hubbub", description="Hubbub: self-hosted real-time messaging.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the server", epilog=_settings_help(),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    serve.add_argument("--host", help="address to listen on (HUBBUB_HOST; default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (HUBBUB_PORT; default 8080; 0 = any free port)")
-    _add_store_args(serve)
+    serve = sub.add_parser("serve", help="run the server", epilog=SETTINGS_EPILOG)
+    for name, help_, default in Settings.describe():  # every setting is a flag too, checked by Settings
+        serve.add_argument("--" + name.replace("_", "-"), metavar=name.upper(),
+                           help=f"{help_} (HUBBUB_{name.upper()}; default {default!r})")
+    serve.add_argument("--config", help="TOML settings file (HUBBUB_CONFIG)")
 
     app = sub.add_parser("app", help="manage apps").add_subparsers(dest="app_command", required=True, metavar="ACTION")
     create = app.add_parser("create", help="create an app and print its secret app token")
