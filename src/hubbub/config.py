@@ -46,9 +46,9 @@ class Settings:
                        min=1, max=10_000)
     window: int = _s(1000, "events sent to a device before it must acknowledge", min=1, max=1_000_000)
     window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)",
-                           min=1024, max=4096 * MiB)
+                           min=1, max=4096 * MiB)
     max_events_frame_bytes: int = _s(256 * 1024, "largest events frame, in bytes (an event larger than it goes alone)",
-                                     min=1024, max=64 * MiB)
+                                     min=1, max=64 * MiB)
     rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained", min=0.001, max=1e6)
     rate_burst: int = _s(2000, "frames a connection may send in a burst", min=1, max=10_000_000)
     rate_strikes: int = _s(200, "frames dropped for rate in a row before the connection is closed",
@@ -64,7 +64,7 @@ class Settings:
                                    min=1, max=100 * 525600)
     max_history_page: int = _s(200, "most messages one history request returns", min=1, max=10_000)
     max_group_members: int = _s(1000, "most members of one group", min=1, max=1_000_000)
-    max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=1024, max=1024 * MiB)
+    max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=64, max=1024 * MiB)
     max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
     expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)
     log_level: str = _s("info", "log level: debug, info, warning, error",
