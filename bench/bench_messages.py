@@ -1,46 +1,36 @@
 """1:1 messages through the server, persisted, with N senders and N receivers on loopback.
 
-Prints deliveries per second at full speed and p50/p99 latency at a fixed rate (half the full
-speed by default), for Hubbub and for a bare relay built on the `websockets` library (no
-persistence, no auth) running the same workload, and the ratio between them.
+Prints deliveries per second at full speed and p50/p99 latency at a fixed rate (half Hubbub's full
+speed by default) for three servers on the same load, each in a child process:
 
-    python bench/bench_messages.py [--pairs 20] [--seconds 10] [--json out.json]
+- hubbub: persisted, authenticated, acknowledged (SENT after the commit), resumable;
+- relay: a bare relay on the `websockets` library (no persistence, no auth, no acknowledgements
+  beyond an answer frame);
+- socketio: python-socketio on the same uvicorn (uvloop), with Socket.IO acknowledgements, no
+  persistence: what Python teams usually pick for this.
 
-The server runs in a subprocess (its own core); the load generator is this process.
+Each sender keeps up to 64 sends unanswered. Server CPU per delivery is the server process's CPU
+time over the deliveries in the measuring window.
+
+    python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio]
+                                   [--json out.json] [--plot latency.png]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import websockets
 
-from hubbub.server.process import ServerProcess, hubbub_cli
+import benchlib as bl
 
-APPID = "com.example.bench"
-
-
-# -- the two servers --------------------------------------------------------------------------------
-
-def start_hubbub(data: Path, pairs: int) -> tuple[ServerProcess, list[tuple[str, str]]]:
-    hubbub_cli("app", "create", "bench", "--data-dir", str(data))
-    tokens = []
-    for i in range(pairs):
-        s = hubbub_cli("user", "add", f"s{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
-        r = hubbub_cli("user", "add", f"r{i}", "--app", "bench", "--appid", APPID, "--data-dir", str(data))
-        tokens.append((s, r))
-    server = ServerProcess(data, {"HUBBUB_RATE_LIMIT": "1000000", "HUBBUB_RATE_BURST": "1000000"})
-    return server.start(), tokens
-
+KINDS = ("hubbub", "relay", "socketio")
+WINDOW = 64
 
 RELAY = r'''
 import asyncio, json, sys, functools
@@ -65,154 +55,247 @@ async def handler(ws):
 async def main():
     async with serve(handler, "127.0.0.1", 0, max_size=65536) as server:
         port = server.sockets[0].getsockname()[1]
-        print(f"relay on http://127.0.0.1:{port}", flush=True)
+        print(f"listening on http://127.0.0.1:{port}", flush=True)
         await asyncio.Future()
 asyncio.run(main())
 '''
 
+Deliver = Callable[[str], None]
+"""Called by a receiver with the stamp of each message it gets."""
+Send = Callable[[int, str], Awaitable[None]]
+"""send(n, stamp): send message n of a sender; returns once the window has room for it."""
 
-def start_relay(pairs: int) -> tuple[ServerProcess, list[tuple[str, str]]]:
-    server = ServerProcess("", command=[sys.executable, "-c", RELAY], ready=r"relay on (http://\S+)")
+
+# -- the servers ------------------------------------------------------------------------------------
+
+def start(kind: str, tmp: Path, pairs: int) -> tuple[bl.ServerProcess, list[tuple[str, str]]]:
+    if kind == "hubbub":
+        names = [n for i in range(pairs) for n in (f"s{i}", f"r{i}")]
+        tokens = bl.make_tokens(tmp / "data", names)
+        return bl.hubbub_server(tmp / "data").start(), list(zip(tokens[::2], tokens[1::2]))
+    if kind == "relay":
+        server = bl.ServerProcess("", command=[sys.executable, "-c", RELAY], ready=r"listening on (http://\S+)")
+    else:
+        server = bl.script_server(bl.HERE / "socketio_server.py")
     return server.start(), [(f"s{i}", f"r{i}") for i in range(pairs)]
 
 
-# -- the load generator -----------------------------------------------------------------------------
+# -- one sender/receiver pair per protocol ----------------------------------------------------------
 
-async def connect(url: str, token: str) -> Any:
-    ws = await websockets.connect(url, max_size=2**22, compression=None)
-    await ws.send(json.dumps({"t": "auth", "v": 1, "token": token, "appid": APPID}))
-    welcome = json.loads(await ws.recv())
-    assert welcome["t"] == "welcome", welcome
-    return ws
+async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Deliver) -> tuple[Send, Callable[[], Awaitable[None]]]:
+    """Hubbub's protocol (the relay speaks the same frames)."""
+    async def connect(token: str) -> Any:
+        ws = await websockets.connect(url, max_size=2**22, compression=None)
+        await ws.send(bl.auth_frame(token))
+        welcome = json.loads(await ws.recv())
+        assert welcome["t"] == "welcome", welcome
+        return ws
+    s, r = await connect(sender), await connect(receiver)
+    credit = asyncio.Semaphore(WINDOW)
+
+    async def answers() -> None:
+        async for raw in s:
+            if raw.startswith('{"t":"res"'):
+                credit.release()
+
+    async def events() -> None:
+        async for raw in r:
+            frame = json.loads(raw)
+            if frame["t"] != "events":
+                continue
+            for e in frame["events"]:
+                if e.get("k") == "msg":
+                    deliver(e["message"])
+            await r.send('{"t":"ack","seq":%d}' % frame["events"][-1]["seq"])
+    tasks = [asyncio.ensure_future(answers()), asyncio.ensure_future(events())]
+
+    async def send(n: int, stamp: str) -> None:
+        await credit.acquire()
+        await s.send('{"t":"send","r":%d,"cid":"c%d","to":"%s","message":"%s"}' % (n, n, to, stamp))
+
+    async def close() -> None:
+        for t in tasks:
+            t.cancel()
+        await s.close()
+        await r.close()
+    return send, close
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class SocketIO(bl.RawWS):
+    """A Socket.IO client (Engine.IO 4 over WebSocket) on the raw loader: python-socketio's own client
+    costs the loader several times what the server spends, and would measure the loader."""
+
+    def __init__(self, host: str, path: str, offer: str | None) -> None:
+        super().__init__(host, path, offer)
+        self.acks: dict[int, Callable[[], None]] = {}
+        self.deliver: Deliver | None = None
+        self.next_id = 0
+
+    def on_text(self, text: str) -> None:
+        if text.startswith("43"):  # an acknowledgement: 43<id>[answer]
+            end = text.index("[")
+            done = self.acks.pop(int(text[2:end]), None)
+            if done is not None:
+                done()
+        elif text.startswith('42["events"'):
+            if self.deliver is not None:
+                for e in json.loads(text[2:])[1]["events"]:
+                    self.deliver(e["message"])
+        elif text == "2":
+            self.send("3")  # Engine.IO ping -> pong
+        else:
+            super().on_text(text)
+
+    def emit(self, event: str, data: Any, done: Callable[[], None]) -> None:
+        self.next_id += 1
+        self.acks[self.next_id] = done
+        self.send("42%d%s" % (self.next_id, json.dumps([event, data], separators=(",", ":"))))
 
 
-async def run_load(url: str, tokens: list[tuple[str, str]], seconds: float, rate: float | None,
-                   to_address: bool, server_pid: int) -> dict[str, Any]:
+async def socketio_pair(url: str, sender: str, receiver: str, to: str,
+                        deliver: Deliver) -> tuple[Send, Callable[[], Awaitable[None]]]:
+    async def connect(token: str) -> SocketIO:
+        sio = await bl.open_ws(url.rsplit("/", 1)[0] + "/socket.io/?EIO=4&transport=websocket", None,
+                               factory=SocketIO)
+        assert (await sio.recv()).startswith("0{"), "no Engine.IO open packet"
+        sio.send("40" + json.dumps({"token": token}))
+        answer = await sio.recv()
+        assert answer.startswith("40"), answer
+        return sio
+    s, r = await connect(sender), await connect(receiver)
+    r.deliver = deliver
+    credit = asyncio.Semaphore(WINDOW)
+
+    async def send(n: int, stamp: str) -> None:
+        await credit.acquire()
+        s.emit("send", {"to": to, "cid": f"c{n}", "message": stamp}, credit.release)
+
+    async def close() -> None:
+        s.close()
+        r.close()
+    return send, close
+
+
+# -- the load ---------------------------------------------------------------------------------------
+
+async def run_load(kind: str, url: str, tokens: list[tuple[str, str]], seconds: float, rate: float | None,
+                   server_pid: int, label: str) -> dict[str, Any]:
     """Each sender sends to its receiver, paced to `rate` in total (None: as fast as the window allows)."""
     pairs = len(tokens)
-    senders = [await connect(url, s) for s, _ in tokens]
-    receivers = [await connect(url, r) for _, r in tokens]
     latencies: list[float] = []
     delivered = 0
-    stop = asyncio.Event()
-    window = 64
 
-    async def receive(i: int) -> None:
+    def deliver(stamp: str) -> None:
         nonlocal delivered
-        ws = receivers[i]
-        try:
-            async for raw in ws:
-                frame = json.loads(raw)
-                if frame["t"] != "events":
-                    continue
-                now = time.perf_counter()
-                for e in frame["events"]:
-                    if e.get("k") == "msg":
-                        latencies.append(now - float(e["message"]))
-                        delivered += 1
-                await ws.send('{"t":"ack","seq":%d}' % frame["events"][-1]["seq"])
-        except websockets.ConnectionClosed:
-            pass
+        latencies.append(time.perf_counter() - float(stamp))
+        delivered += 1
 
-    async def send(i: int) -> None:
-        ws = senders[i]
-        credit = asyncio.Semaphore(window)
-        to = f"r{i}" if to_address else tokens[i][1]
+    opener = socketio_pair if kind == "socketio" else ws_pair
+    links = []
+    for i, (s, r) in enumerate(tokens):
+        to = f"r{i}" if kind == "hubbub" else r
+        links.append(await opener(url, s, r, to, deliver))
+    stop = asyncio.Event()
 
-        async def answers() -> None:
-            try:
-                async for raw in ws:
-                    if raw.startswith('{"t":"res"'):
-                        credit.release()
-            except websockets.ConnectionClosed:
-                pass
-
-        reader = asyncio.ensure_future(answers())
+    async def sender(send: Send) -> None:
         n = 0
         start = time.perf_counter()
         interval = pairs / rate if rate else 0.0
         while not stop.is_set():
             if interval:
-                due = start + n * interval
-                delay = due - time.perf_counter()
+                delay = start + n * interval - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            await credit.acquire()
-            await ws.send('{"t":"send","r":%d,"cid":"c%d","to":"%s","message":"%.9f"}' % (n, n, to, time.perf_counter()))
+            await send(n, "%.9f" % time.perf_counter())
             n += 1
-        reader.cancel()
 
-    tasks = [asyncio.ensure_future(receive(i)) for i in range(pairs)]
-    tasks += [asyncio.ensure_future(send(i)) for i in range(pairs)]
+    tasks = [asyncio.ensure_future(sender(send)) for send, _close in links]
     await asyncio.sleep(1.0)  # warm up
     latencies.clear()
-    base, t0, cpu0 = delivered, time.perf_counter(), cpu_seconds(server_pid)
-    await asyncio.sleep(seconds)
+    base, t0, cpu0 = delivered, time.perf_counter(), bl.cpu_seconds(server_pid)
+    progress = bl.Progress(label, int(seconds * 10))
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        progress.advance()
     count, elapsed = delivered - base, time.perf_counter() - t0
-    cpu = cpu_seconds(server_pid) - cpu0
+    cpu = bl.cpu_seconds(server_pid) - cpu0
     sample = sorted(latencies)
     stop.set()
-    for ws in senders + receivers:
-        await ws.close()
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    for _send, close in links:
+        try:
+            await close()
+        except Exception:
+            pass
     return {"deliveries_per_s": round(count / elapsed, 1),
-            "p50_ms": round(1000 * statistics.median(sample), 2) if sample else None,
-            "p99_ms": round(1000 * sample[int(len(sample) * 0.99) - 1], 2) if sample else None,
+            "p50_ms": bl.ms(bl.pct(sample, 50)), "p99_ms": bl.ms(bl.pct(sample, 99)),
             "samples": len(sample),
+            "latency_cdf_ms": [round(1000 * sample[int(q * (len(sample) - 1))], 3) for q in
+                               [i / 100 for i in range(101)]] if sample else [],
             "server_cpu_us_per_delivery": round(1e6 * cpu / count, 1) if count else None,
             "server_cpu_percent": round(100 * cpu / elapsed, 1)}
 
 
 def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        if kind == "hubbub":
-            server, tokens = start_hubbub(Path(tmp) / "data", pairs)
-        else:
-            server, tokens = start_relay(pairs)
+    with bl.tempdir() as tmp:
+        server, tokens = start(kind, Path(tmp), pairs)
         try:
-            return asyncio.run(run_load(server.ws_url, tokens, seconds, rate, to_address=kind == "hubbub",
-                                        server_pid=server.pid))
+            label = f"{kind} " + (f"at {rate:.0f}/s" if rate else "at full speed")
+            return asyncio.run(run_load(kind, server.ws_url, tokens, seconds, rate, server.pid, label))
         finally:
             server.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=20, help="sender/receiver pairs")
-    parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per run")
-    parser.add_argument("--rate", type=float, help="messages/s for the latency run (default: half the full speed)")
-    parser.add_argument("--json", help="write the figures to this file")
-    args = parser.parse_args()
-    try:
-        import uvloop
-        uvloop.install()
-    except ImportError:
-        pass
+    p = bl.parser(__doc__)
+    p.add_argument("--pairs", type=int, default=20, help="sender/receiver pairs")
+    p.add_argument("--seconds", type=float, default=8.0, help="measuring time per run")
+    p.add_argument("--rate", type=float, help="messages/s for the latency run (default: half Hubbub's full speed)")
+    p.add_argument("--only", default=",".join(KINDS), help="servers to run (hubbub first sets the rate)")
+    args = p.parse_args()
+    kinds = [k for k in args.only.split(",") if k]
+    bl.install_uvloop()
 
-    results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "cores": os.cpu_count()}
-    full = {kind: measure(kind, args.pairs, args.seconds, None) for kind in ("hubbub", "relay")}
-    rate = args.rate or full["hubbub"]["deliveries_per_s"] / 2  # the same paced load for both
-    for kind in ("hubbub", "relay"):
+    results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds}
+    full = {kind: measure(kind, args.pairs, args.seconds, None) for kind in kinds}
+    rate = args.rate or full[kinds[0]]["deliveries_per_s"] / 2  # the same paced load for all
+    for kind in kinds:
         paced = measure(kind, args.pairs, args.seconds, rate)
         results[kind] = {"full_speed": full[kind], "paced": {"rate": round(rate, 1), **paced}}
-        print(f"{kind:>6}: {full[kind]['deliveries_per_s']:>9.1f} deliveries/s at full speed "
+        print(f"{kind:>8}: {full[kind]['deliveries_per_s']:>9.1f} deliveries/s at full speed "
               f"(p50 {full[kind]['p50_ms']} ms, p99 {full[kind]['p99_ms']} ms, server CPU "
               f"{full[kind]['server_cpu_us_per_delivery']} us/delivery); at {rate:.0f}/s: "
               f"p50 {paced['p50_ms']} ms, p99 {paced['p99_ms']} ms, server CPU {paced['server_cpu_percent']}% "
               f"({paced['server_cpu_us_per_delivery']} us/delivery)", flush=True)
-    ratio = results["hubbub"]["full_speed"]["deliveries_per_s"] / results["relay"]["full_speed"]["deliveries_per_s"]
-    results["ratio_hubbub_to_relay"] = round(ratio, 3)
-    print(f"ratio hubbub/relay (full speed): {ratio:.2f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+    if "hubbub" in results:
+        hub = results["hubbub"]
+        for other in [k for k in kinds if k != "hubbub"]:
+            o = results[other]
+            ratios = {"full_speed_rate": hub["full_speed"]["deliveries_per_s"] / (o["full_speed"]["deliveries_per_s"] or 1),
+                      "paced_cpu_per_delivery": (hub["paced"]["server_cpu_us_per_delivery"] or 0)
+                      / (o["paced"]["server_cpu_us_per_delivery"] or 1),
+                      "paced_p99": (hub["paced"]["p99_ms"] or 0) / (o["paced"]["p99_ms"] or 1)}
+            results[f"hubbub_to_{other}"] = {k: round(v, 3) for k, v in ratios.items()}
+            print(f"hubbub/{other}: full-speed rate {ratios['full_speed_rate']:.2f}, paced CPU per delivery "
+                  f"{ratios['paced_cpu_per_delivery']:.2f}, paced p99 {ratios['paced_p99']:.2f}")
+        if "relay" in results:
+            results["ratio_hubbub_to_relay"] = results["hubbub_to_relay"]["full_speed_rate"]
+    bl.finish(args, results, draw)
+
+
+def draw(ax: Any, results: dict[str, Any]) -> None:
+    for kind in KINDS:
+        if kind in results and results[kind]["paced"]["latency_cdf_ms"]:
+            cdf = results[kind]["paced"]["latency_cdf_ms"]
+            ax.plot(cdf, [i / 100 for i in range(len(cdf))], label=kind)
+    rate = next(results[k]["paced"]["rate"] for k in KINDS if k in results)
+    ax.set_xscale("log")
+    ax.set_xlabel("latency, ms (log)")
+    ax.set_ylabel("fraction of messages")
+    ax.set_title(f"1:1 latency at {rate:.0f} messages/s, {results['pairs']} pairs")
+    ax.legend()
 
 
 if __name__ == "__main__":

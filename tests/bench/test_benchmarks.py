@@ -1,0 +1,61 @@
+"""Each benchmark runs end to end on a tiny size and writes sensible figures (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def run_bench(script: str, tmp_path: Path, *args: str, timeout: float = 240) -> dict[str, Any]:
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args, "--json", str(out)],
+                          capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+def test_bench_connections_measures_hubbub_and_the_bare_baseline(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    r = run_bench("bench_connections.py", tmp_path, "--counts", "20,60", "--bare", "aiohttp",
+                  "--settle", "0.2", "--plot", str(tmp_path / "memory.png"))
+    assert r["baseline"] == "aiohttp"
+    for name in ("aiohttp", "hubbub"):
+        steps = r["servers"][name]["steps"]
+        assert [s["connections"] for s in steps] == [20, 60]
+        assert r["servers"][name]["lost_while_idle"] == 0
+        assert all(s["rss_kb"] > 0 for s in steps)
+    assert len(r["hubbub_to_baseline"]) == 2
+    assert (tmp_path / "memory.png").stat().st_size > 1000
+
+
+def test_bench_fanout_reaches_every_member(tmp_path: Path) -> None:
+    r = run_bench("bench_fanout.py", tmp_path, "--sizes", "3,6", "--sends", "3", "--burst", "60")
+    assert [g["members"] for g in r["groups"]] == [3, 6]
+    for g in r["groups"]:
+        assert g["last_member_p99_ms"] is not None and g["last_member_p99_ms"] >= g["last_member_p50_ms"] > 0
+        assert g["burst_messages"] == 60 // g["members"]
+    assert r["one_to_one"]["messages"] == 6
+
+
+def test_bench_reconnect_resumes_every_client(tmp_path: Path) -> None:
+    r = run_bench("bench_reconnect.py", tmp_path, "--clients", "30", "--messages", "2", "--senders", "2")
+    assert [run["backoff"] for run in r["runs"]] == [True, False]
+    for run in r["runs"]:
+        assert run["clients"] == 30 and run["all_caught_up_s"] >= run["all_resumed_s"] > 0
+        assert run["rss_peak_kb"] > 0
+        assert run["attempts"] == 30 + run["refused"]
+
+
+def test_bench_messages_runs_hubbub_the_relay_and_socketio(tmp_path: Path) -> None:
+    r = run_bench("bench_messages.py", tmp_path, "--pairs", "2", "--seconds", "0.5")
+    for kind in ("hubbub", "relay", "socketio"):
+        assert r[kind]["full_speed"]["deliveries_per_s"] > 0, kind
+        assert r[kind]["paced"]["samples"] > 0, kind
+    assert set(r["hubbub_to_socketio"]) == {"full_speed_rate", "paced_cpu_per_delivery", "paced_p99"}
