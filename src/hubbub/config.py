@@ -67,6 +67,14 @@ class Settings:
     max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=64, max=1024 * MiB)
     max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
     expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)
+    call_ring_timeout: float = _s(45.0, "seconds a call rings before it ends with NOANSWER", min=0.1, max=3600.0)
+    call_grace: float = _s(5.0, "seconds a call's endpoint may be disconnected (a new leader tab) before the call ends",
+                           min=0.0, max=3600.0)
+    ice_servers: str = _s("", "STUN/TURN URLs handed to clients for calls, space-separated (stun:host:3478 turn:host:3478)")
+    turn_secret: str = _s("", "coturn static-auth-secret: TURN credentials are derived per user, valid turn_ttl seconds")
+    turn_ttl: int = _s(86400, "lifetime in seconds of the TURN credentials derived from turn_secret", min=60, max=YEAR)
+    turn_username: str = _s("", "fixed TURN username (when turn_secret is not used)")
+    turn_credential: str = _s("", "fixed TURN password (when turn_secret is not used)")
     log_level: str = _s("info", "log level: debug, info, warning, error",
                          choices=("debug", "info", "warning", "error"))
 

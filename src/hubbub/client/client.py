@@ -35,7 +35,7 @@ _CLOSE_PROTOCOL, _CLOSE_AUTHFAIL, _CLOSE_SIGNOUT, _CLOSE_TOOMANY = 4000, 4001, 4
 _CLOSE_TOOBIG = 1009
 
 # requests that are not retried after a reconnect because repeating them is not harmless
-_NOT_RETRIED = frozenset({"group_create", "presence"})
+_NOT_RETRIED = frozenset({"group_create", "presence", "call"})
 
 ACK_EVERY = 100       # events
 ACK_DELAY = 0.05      # seconds
@@ -211,7 +211,9 @@ class Client:
 
         Log events are dicts with `seq`, `k` ("msg", "status", "update", "profile", "group") and the
         fields of docs/protocol.md. Ephemeral presence frames come through the same iterator, in
-        arrival order, as `{"k": "presence", "from", "gid", "activity", "ts"}` *without* a `seq`:
+        arrival order, as `{"k": "presence", "from", "gid", "activity", "ts"}` *without* a `seq`,
+        and so does call signalling: `{"k": "call", "callid", "status", "peer", "dir", "video",
+        "elsewhere"?}` and `{"k": "call_signal", "callid", "kind", "data"}`:
         one stream keeps typing and messages in the order they happened, and a consumer tells
         them apart by `k`. An event counts as applied (and is acknowledged, at least every
         100 events or 50 ms) when it is yielded. The iterator ends when the client is closed and
@@ -290,6 +292,26 @@ class Client:
                 continue
             finally:
                 self._requests.pop(r, None)
+
+    async def call(self, to: str, video: bool = True) -> dict[str, Any]:
+        """Place a call; returns `{"callid", "status"}`: INPROGRESS (2), or the status that refused it
+        (OFFLINE, BUSY, BLOCKED, INVALIDDEST, ...). What follows arrives as `call` events."""
+        return await self.request("call", to=to, video=video)
+
+    async def answer(self, callid: int) -> dict[str, Any]:
+        """Answer a ringing call on this device; the callee's other devices stop ringing."""
+        return await self.request("call_answer", callid=callid)
+
+    async def hangup(self, callid: int) -> dict[str, Any]:
+        """Reject a ringing call (the caller gets BUSY), cancel an outgoing one or end an answered one.
+        Raises RequestError NOTFOUND when the call is already over."""
+        return await self.request("call_hangup", callid=callid)
+
+    reject = hangup
+
+    async def call_signal(self, callid: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Relay WebRTC negotiation (`sdp`, `ice`) or a `mute` notice to the call's other endpoint."""
+        return await self.request("call_signal", callid=callid, kind=kind, data=data)
 
     async def ping(self) -> int:
         """Round trip to the server; returns the server's clock (ms)."""
@@ -409,8 +431,8 @@ class Client:
                     self._on_events(ws, frame.get("events", []))
                 elif kind == "res":
                     self._on_res(frame)
-                elif kind == "presence":
-                    self._queue.put_nowait({"k": "presence", **{k: v for k, v in frame.items() if k != "t"}})
+                elif kind in ("presence", "call", "call_signal"):
+                    self._queue.put_nowait({"k": kind, **{k: v for k, v in frame.items() if k != "t"}})
                 elif kind == "signout":
                     signout = frame.get("reason", "")
                 elif kind == "error":

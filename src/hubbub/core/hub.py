@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from ..bus.base import Bus
+from ..calls.service import EXCEPT, ONLY, CallService, unaddress
 from ..config import Settings
 from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
@@ -40,6 +41,7 @@ class Hub:
         self._background: set[asyncio.Task[Any]] = set()
         self._acks: dict[tuple[int, str], tuple[int, str]] = {}
         self._acks_flushing = False
+        self.calls = CallService(self)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -51,6 +53,7 @@ class Hub:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
+        self.calls.stop()
         closing = [s.close(Close.GOING_AWAY, "server shutting down")
                    for conns in list(self.sessions.values()) for s in list(conns.values())]
         await asyncio.gather(*closing, return_exceptions=True)
@@ -82,8 +85,16 @@ class Hub:
                 s.notify(head)
 
     def _on_signal(self, uid: int, frame: str) -> None:
-        for s in self.sessions.get(uid, {}).values():
-            s.emit(frame)
+        conns = self.sessions.get(uid, {})
+        how, key, frame = unaddress(frame)
+        if how == ONLY:
+            target = conns.get(key or "")
+            if target is not None:
+                target.emit(frame)
+            return
+        for k, s in list(conns.items()):
+            if not (how == EXCEPT and k == key):
+                s.emit(frame)
 
     def online(self, uid: int) -> bool:
         return bool(self.sessions.get(uid))
@@ -138,6 +149,7 @@ class Hub:
         conns = self.sessions.get(ident.uid)
         if conns and conns.get(session.key) is session:
             del conns[session.key]
+            self.calls.detached(ident, session.key)
             if not conns:
                 del self.sessions[ident.uid]
                 self.spawn(self._gone(ident))

@@ -269,7 +269,9 @@ class Session:
                             "limits": {"max_frame_bytes": s.max_frame_bytes, "window": s.window,
                                        "window_bytes": s.window_bytes,
                                        "max_events_frame_bytes": s.max_events_frame_bytes,
-                                       "max_message_bytes": s.max_message_bytes}}).decode())
+                                       "max_message_bytes": s.max_message_bytes},
+                            "ice": self.hub.calls.ice_servers(ident)}).decode())
+        self.hub.calls.attached(ident, self.key)
         self._tasks.append(asyncio.ensure_future(self._pusher()))
         self._wake.set()
 
@@ -364,6 +366,15 @@ def _route(name: str) -> Callable[[Session, Any], Awaitable[dict[str, Any]]]:
     return handler
 
 
+def _route_call(name: str) -> Callable[[Session, Any], Awaitable[dict[str, Any]]]:
+    """Call requests name the connection too: it is the one that rings, answers and owns the media."""
+    async def handler(s: Session, fr: Any) -> dict[str, Any]:
+        assert s.ident is not None
+        return await getattr(s.hub.calls, name)(s.ident, s.key, fr)
+    handler.__name__ = f"call_{name}"
+    return handler
+
+
 _HANDLERS: dict[type, Callable[[Session, Any], Awaitable[dict[str, Any] | None]]] = {
     f.Ack: _ack,
     f.Send: _route("send"),
@@ -384,4 +395,8 @@ _HANDLERS: dict[type, Callable[[Session, Any], Awaitable[dict[str, Any] | None]]
     f.Groups: _route("groups"),
     f.GroupDelete: _route("group_delete"),
     f.Ping: _route("ping"),
+    f.CallPlace: _route_call("place"),
+    f.CallAnswer: _route_call("answer"),
+    f.CallHangup: _route_call("hangup"),
+    f.CallSignal: _route_call("signal"),
 }

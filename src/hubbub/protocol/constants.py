@@ -74,6 +74,34 @@ class GroupFlag(IntFlag):
     LOOPBACK = 0x80
 
 
+class CallStatus(IntEnum):
+    """Call status (MESIBO_CALLSTATUS_*). From COMPLETE (0x40) up a status ends the call."""
+
+    NONE = 0
+    INCOMING = 0x01
+    INPROGRESS = 0x02
+    RINGING = 0x03
+    ANSWER = 0x05
+    UPDATE = 0x06
+    SDP = 0x08
+    MUTE = 0x09
+    UNMUTE = 0x0A
+    CONNECTED = 0x30
+    RECONNECTING = 0x32
+    COMPLETE = 0x40
+    CANCEL = 0x41
+    NOANSWER = 0x42
+    BUSY = 0x43
+    UNREACHABLE = 0x44
+    OFFLINE = 0x45
+    INVALIDDEST = 0x46
+    INVALIDSTATE = 0x47
+    NOCALLS = 0x48
+    NOVIDEOCALLS = 0x49
+    NOTALLOWED = 0x4A
+    BLOCKED = 0x4B
+
+
 class Close(IntEnum):
     """WebSocket close codes (docs/protocol.md)."""
 

@@ -6,7 +6,7 @@ malformed one is decoded a second time, loosely, only to name the error and echo
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 from msgspec import Meta, Struct
@@ -148,9 +148,34 @@ class Ping(Frame, tag="ping"):
     pass
 
 
+CallId = Annotated[int, Meta(ge=1, lt=2**53)]
+
+
+class CallPlace(Frame, tag="call"):
+    to: Address
+    video: bool = True
+
+
+class CallAnswer(Frame, tag="call_answer"):
+    callid: CallId
+
+
+class CallHangup(Frame, tag="call_hangup"):
+    callid: CallId
+
+
+class CallSignal(Frame, tag="call_signal"):
+    """WebRTC negotiation relayed to the other endpoint: `sdp` and `ice` carry the browser's objects."""
+
+    callid: CallId
+    kind: Literal["sdp", "ice", "mute"]
+    data: dict[str, Any]
+
+
 ClientFrame = Union[
     Auth, Send, Ack, Read, Edit, Delete, Recall, History, Presence, ProfileSet, Profiles,
     Subscribe, Block, GroupCreate, GroupSet, GroupMembers, GroupGet, Groups, GroupDelete, Ping,
+    CallPlace, CallAnswer, CallHangup, CallSignal,
 ]
 FRAME_TYPES = {cls.__struct_config__.tag: cls for cls in ClientFrame.__args__}  # type: ignore[attr-defined]
 

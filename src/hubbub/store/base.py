@@ -96,6 +96,23 @@ class SendResult:
     dup: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """The outcome of a call, stored as a call-record message in both users' logs."""
+
+    app_id: int
+    callid: int
+    caller: int
+    caller_address: str
+    callee: int
+    callee_address: str
+    video: bool
+    status: int      # the MESIBO_CALLSTATUS_* the call ended with
+    answered: bool
+    duration: int    # seconds answered
+    ts: int
+
+
 class Store(Protocol):
     """The source of truth. Every method is a coroutine; writes are committed before they return."""
 
@@ -135,6 +152,7 @@ class Store(Protocol):
                      now: int) -> Touched: ...
     async def history(self, app_id: int, uid: int, peer: int, gid: int, before: int | None,
                       limit: int) -> tuple[list[dict[str, Any]], bool]: ...
+    async def call_record(self, rec: CallRecord) -> Touched: ...
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None: ...
     async def is_blocked(self, by: int, uid: int) -> bool: ...
 

@@ -16,7 +16,7 @@ import msgspec
 from ..private import private_file
 from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
 from ..protocol.frames import byte_len
-from .base import App, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
+from .base import App, CallRecord, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 
 _json = msgspec.json.Encoder()
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS messages(
   cid TEXT NOT NULL, to_uid INTEGER NOT NULL, to_addr TEXT NOT NULL, gid INTEGER NOT NULL, ts INTEGER NOT NULL,
   expiry INTEGER NOT NULL, flag INTEGER NOT NULL, type INTEGER NOT NULL, message TEXT NOT NULL,
   title TEXT NOT NULL, file TEXT, fwd INTEGER NOT NULL, edited INTEGER NOT NULL DEFAULT 0,
-  recalled INTEGER NOT NULL DEFAULT 0);
+  recalled INTEGER NOT NULL DEFAULT 0, callinfo TEXT);
 -- a cid is unique per sender within its app (an index, so that databases made before it get it too)
 CREATE UNIQUE INDEX IF NOT EXISTS messages_cid ON messages(app_id, sender, cid);
 CREATE INDEX IF NOT EXISTS messages_pair ON messages(sender, to_uid, mid) WHERE gid = 0;
@@ -98,6 +98,12 @@ def _upgrade(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Columns added since a database was made (ALTER TABLE ADD COLUMN is instant in SQLite)."""
+    if "callinfo" not in {r[1] for r in conn.execute("PRAGMA table_info(messages)")}:
+        conn.execute("ALTER TABLE messages ADD COLUMN callinfo TEXT")
 
 
 _STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
@@ -169,6 +175,7 @@ class SQLiteStore:
         setup = self._connect()
         setup.executescript(SCHEMA)
         _upgrade(setup)
+        _add_columns(setup)
         setup.close()
         self._db = self._connect()
         self._writer.start()
@@ -441,6 +448,33 @@ class SQLiteStore:
             return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
         return await self._write(op)
 
+    async def call_record(self, rec: CallRecord) -> Touched:
+        """A call's outcome as a message from caller to callee, in both logs, stored once per call.
+
+        It is not tracked for delivery (no receipts, never expires): the record is history, not mail.
+        """
+        def op(log: _Log) -> None:
+            c = log.conn
+            info = {"callid": rec.callid, "video": rec.video, "status": rec.status, "answered": rec.answered,
+                    "duration": rec.duration}
+            cur = c.execute(
+                "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
+                "message, title, file, fwd, callinfo) VALUES(?,?,?,?,?,?,0,?,0,0,0,'','',NULL,0,?) "
+                "ON CONFLICT DO NOTHING",
+                (rec.app_id, rec.caller, rec.caller_address, f"call-{rec.callid}", rec.callee, rec.callee_address,
+                 rec.ts, _json.encode(info).decode()))
+            if cur.rowcount != 1:
+                return  # this call was recorded already
+            mid = cur.lastrowid or 0
+            common = dict(ts=rec.ts, mid=mid, **{"from": rec.caller_address}, gid=0, message="", title="", flag=0,
+                          expiry=0, type=0, call=info)
+            log.append(rec.caller, _event(k="msg", cid=f"call-{rec.callid}", dir="out", peer=rec.callee_address,
+                                          status=int(Status.CALLOUTGOING), **common))
+            incoming = Status.CALLINCOMING if rec.answered else Status.CALLMISSED
+            log.append(rec.callee, _event(k="msg", dir="in", peer=rec.caller_address, status=int(incoming), **common))
+        _, touched = await self._write(op)
+        return touched
+
     async def read(self, uid: int, address: str, mids: list[int], now: int) -> tuple[int, Touched]:
         def op(log: _Log) -> int:
             c = log.conn
@@ -500,7 +534,7 @@ class SQLiteStore:
                       limit: int) -> tuple[list[dict[str, Any]], bool]:
         bound = before if before is not None else 2**62
         cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
-                "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, d.state FROM messages m "
+                "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, m.callinfo, d.state FROM messages m "
                 "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
             rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? "
@@ -513,7 +547,7 @@ class SQLiteStore:
                            (uid, uid, uid, peer, peer, uid, app_id, bound, uid, limit + 1))
         out: list[dict[str, Any]] = []
         for (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
-             edited, recalled, state) in rows[:limit]:
+             edited, recalled, callinfo, state) in rows[:limit]:
             mine = sender == uid
             if not mine and state == EXPIRED:
                 continue
@@ -525,6 +559,10 @@ class SQLiteStore:
                 m["status"] = int(_STATUS_OUT.get(state, Status.SENT)) if state is not None else int(Status.SENT)
             else:
                 m["status"] = int(Status.RECEIVEDREAD if state == READ else Status.RECEIVEDNEW)
+            if callinfo:
+                m["call"] = call = _unjson.decode(callinfo)
+                m["status"] = int(Status.CALLOUTGOING if mine else
+                                  Status.CALLINCOMING if call["answered"] else Status.CALLMISSED)
             if file:
                 m["file"] = _unjson.decode(file)
             if fwd:
