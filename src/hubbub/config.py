@@ -39,6 +39,14 @@ class Settings:
     bus_url: str = _s("", "bus between nodes: empty for in-process (one node)")
     sqlite_synchronous: str = _s("NORMAL", "SQLite synchronous mode: NORMAL survives a process crash, FULL a power loss",
                                   choices=("NORMAL", "FULL", "EXTRA", "OFF"))
+    sqlite_busy_timeout: float = _s(0.05, "seconds a write on the event loop waits for a lock another process holds "
+                                    "before a thread waits for it instead", min=0.0, max=5.0)
+    sqlite_lock_wait: float = _s(30.0, "seconds a write waits (off the loop) for a lock another process holds "
+                                 "before it fails with BUSY", min=0.01, max=3600.0)
+    wal_size_limit: int = _s(64 * MiB, "bytes the SQLite WAL file keeps after a checkpoint under load; "
+                             "an idle server empties it", min=0, max=64 * 1024 * MiB)
+    writer_cache_bytes: int = _s(16 * MiB, "memory for the store writer's caches of log heads and device "
+                                 "cursors (the least recently written go first)", min=0, max=64 * 1024 * MiB)
     max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes", min=1024, max=64 * MiB)
     max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes", min=1, max=64 * MiB)
     max_devices: int = _s(8, "devices of one user online at once", min=1, max=1000)

@@ -14,7 +14,7 @@ from hubbub.config import Settings
 from hubbub.core.admin import Admin
 from hubbub.core.hub import Hub
 from hubbub.core.session import Session
-from hubbub.store.sqlite import SQLiteStore
+from hubbub.store import open_store
 
 
 class MemoryTransport:
@@ -121,7 +121,7 @@ class Harness:
 async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     marker = request.node.get_closest_marker("settings")
     settings = Settings.load(env={}, data_dir=str(tmp_path), **(marker.kwargs if marker else {}))
-    hub = Hub(settings, SQLiteStore(tmp_path / "hubbub.db"), LocalBus())
+    hub = Hub(settings, open_store(settings), LocalBus())  # SQLite in tmp_path/hubbub.db, with the settings
     await hub.start()
     h = Harness(hub)
     h.app, _ = await h.admin.create_app("test")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from hubbub.protocol.constants import Close, Status
@@ -97,3 +103,73 @@ async def test_item19_file_type_and_size_bounded(harness: Harness, file: dict, o
         assert res["ok"] and res["status"] == Status.SENT
     else:
         assert not res["ok"] and res["error"] == "BADREQUEST" and "file" in res["reason"]
+
+
+HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+print("released", flush=True)
+"""
+
+
+async def _hold_lock(path: Path) -> asyncio.subprocess.Process:
+    """Another process (an operator's shell, a backup) takes the database's write lock."""
+    holder = await asyncio.create_subprocess_exec(sys.executable, "-c", HOLDER, str(path), stdin=PIPE, stdout=PIPE)
+    assert holder.stdout is not None
+    assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"locked"
+    return holder
+
+
+async def _release(holder: asyncio.subprocess.Process) -> None:
+    assert holder.stdin is not None and holder.stdout is not None
+    holder.stdin.write(b"go\n")
+    await holder.stdin.drain()
+    assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"released"
+    await holder.wait()
+
+
+async def _answer(device: Any, r: str, timeout: float = 10.0) -> dict[str, Any]:
+    while True:
+        frame = await device.next_of("res", timeout)
+        if frame["r"] == r:
+            return frame
+
+
+async def test_item09_lock_held_by_another_process_does_not_freeze_the_loop(harness: Harness,
+                                                                          tmp_path: Path) -> None:
+    bob = await harness.device("bob")
+    alice = await harness.device("alice")
+    holder = await _hold_lock(tmp_path / "hubbub.db")
+    try:
+        await alice.feed({"t": "send", "r": "s", "cid": "c1", "to": "bob", "message": "waits for the lock"})
+        pong = await alice.request("ping")
+        assert pong["ok"], "the loop answers while a write waits for the lock"
+        assert holder.returncode is None, "and the other process still holds it"
+    finally:
+        await _release(holder)
+    res = await _answer(alice, "s")
+    assert res["ok"] and res["status"] == Status.SENT
+    [got] = await bob.wait_events(1)
+    assert got["message"] == "waits for the lock"
+
+
+@pytest.mark.settings(sqlite_lock_wait=0.2)
+async def test_item09_lock_held_past_sqlite_lock_wait_is_a_clear_busy_error(harness: Harness,
+                                                                          tmp_path: Path) -> None:
+    bob = await harness.device("bob")
+    alice = await harness.device("alice")
+    holder = await _hold_lock(tmp_path / "hubbub.db")
+    try:
+        await alice.feed({"t": "send", "r": "s", "cid": "c1", "to": "bob", "message": "never stored"})
+        res = await _answer(alice, "s")
+        assert not res["ok"] and res["error"] == "BUSY"
+    finally:
+        await _release(holder)
+    res = await alice.request("send", cid="c1", to="bob", message="stored now")
+    assert res["ok"] and res["status"] == Status.SENT and not res.get("dup")
+    [got] = await bob.wait_events(1)
+    assert got["message"] == "stored now"

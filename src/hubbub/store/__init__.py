@@ -12,7 +12,9 @@ def open_store(settings: Settings) -> Store:
     url = settings.database_url
     if not url or url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:///") if url else str(settings.data_path / "hubbub.db")
-        return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch)
+        return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch,
+                           busy_timeout=settings.sqlite_busy_timeout, lock_wait=settings.sqlite_lock_wait,
+                           wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes)
     raise ValueError(f"unsupported database_url {url!r}: this release stores in SQLite (leave it empty, "
                      "or sqlite:///path/to/file.db)")
 

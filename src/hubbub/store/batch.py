@@ -10,6 +10,11 @@ costs a GIL hand-off per statement, and with the loop busy each of those waited 
 go of the GIL. Measured with bench/bench_messages.py at 2,000 messages/s over 20 pairs: p50/p99
 latency 10.9/28.6 ms with a writer thread, 5.1/12.6 ms on the loop. Checkpoints (which copy the WAL
 into the database and fsync it) run in a thread of their own, off the loop.
+
+Another process may hold the write lock (the CLI, an operator's shell, a backup). The loop's
+connection waits for it only `busy_timeout` seconds; past that a thread waits for the lock (up to
+`lock_wait`), while the loop goes on serving and queues further writes behind it. A write that
+still finds the lock taken fails with `StoreBusy` and changes nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +22,28 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from typing import Any, Callable, TypeVar
 
+from ..protocol.errors import ProtocolError
+
 T = TypeVar("T")
+
+IDLE_TRUNCATE = 1.0
+"""Seconds without a write after which the checkpoint thread empties the WAL file."""
+
+
+class StoreBusy(ProtocolError):
+    """Another process held the database's write lock longer than `sqlite_lock_wait`."""
+
+    def __init__(self) -> None:
+        super().__init__("BUSY", "the database is locked by another process; nothing was changed, try again")
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        or "locked" in str(exc))
 
 
 class BatchWriter:
@@ -27,13 +51,21 @@ class BatchWriter:
 
     def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 512,
                  on_rollback: Callable[[], None] | None = None,
-                 checkpoint_interval: float = 0.5) -> None:
+                 checkpoint_interval: float = 0.5, busy_timeout: float = 0.05, lock_wait: float = 30.0,
+                 wal_size_limit: int = -1) -> None:
         self._connect = connect
         self._max_batch = max_batch
         self._on_rollback = on_rollback
         self._interval = checkpoint_interval
+        self._busy_ms = int(busy_timeout * 1000)
+        self._wait_ms = max(1, int(lock_wait * 1000))
+        self._wal_limit = wal_size_limit
         self._pending: list[Any] = []
         self._conn: sqlite3.Connection | None = None
+        # while a thread waits for another process's lock on _conn, the loop leaves _conn alone
+        self._waiter: threading.Thread | None = None
+        self._wait_error: BaseException | None = None
+        self._closing = False
         self._stop_checkpoints = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoints, name="hubbub-sqlite-checkpoint",
                                               daemon=True)
@@ -43,11 +75,22 @@ class BatchWriter:
     def start(self) -> None:
         self._conn = self._connect()
         self._conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it, off the loop
+        self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+        # when a write restarts the WAL after a full checkpoint, the file is cut to this size
+        self._conn.execute(f"PRAGMA journal_size_limit={self._wal_limit}")
         self._checkpointer.start()
 
     def close(self) -> None:
-        if self._pending and self._conn is not None:
-            self._flush()
+        self._closing = True  # from now on a busy lock is waited for here: shutting down may take that long
+        if self._conn is not None:
+            if self._waiter is not None:
+                self._waiter.join()
+                self._waiter = None
+                if self._wait_error is None:
+                    self._conn.execute("ROLLBACK")  # the lock the waiter took; the flush below takes it again
+            if self._pending:
+                self._conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+                self._flush()
         self._stop_checkpoints.set()
         if self._checkpointer.is_alive():
             self._checkpointer.join()
@@ -67,23 +110,85 @@ class BatchWriter:
         return await fut
 
     def _checkpoints(self) -> None:
+        """Copy the WAL into the database while writes go on; once idle for an interval, empty the file.
+
+        A passive checkpoint never waits and never shrinks the file, so a burst would leave a large
+        WAL behind for good; a truncating one waits for readers and holds the write lock meanwhile,
+        so it runs only when no write came in for `IDLE_TRUNCATE` seconds.
+        """
         conn = self._connect()
+        conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+        conn.execute(f"PRAGMA journal_size_limit={self._wal_limit}")
         try:
+            seen, since, frames = -1, time.monotonic(), 0
             while not self._stop_checkpoints.wait(self._interval):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                try:
+                    if self.operations != seen:
+                        seen, since = self.operations, time.monotonic()
+                    if frames > 0 and time.monotonic() - since >= IDLE_TRUNCATE:
+                        frames = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[1]
+                    else:
+                        frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+                except sqlite3.OperationalError:  # another process holds a lock past lock_wait: next time
+                    frames = 1
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 
     def _flush(self) -> None:
         assert self._conn is not None
-        while self._pending:
+        while self._pending and self._waiter is None:
             batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                if _is_busy(exc) and not self._closing:
+                    self._pending = batch + self._pending
+                    self._wait_for_lock(asyncio.get_running_loop())
+                    return
+                self._resolve(batch, [(StoreBusy() if _is_busy(exc) else exc, False)] * len(batch))
+                continue
             self._run_batch(self._conn, batch)
 
+    def _wait_for_lock(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Another process holds the write lock: wait for it in a thread, then go on on the loop."""
+        conn = self._conn
+        assert conn is not None
+
+        def wait() -> None:
+            self._wait_error = None
+            try:
+                conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            except sqlite3.Error as exc:
+                self._wait_error = exc
+            if not self._closing:
+                loop.call_soon_threadsafe(self._locked)
+
+        self._waiter = threading.Thread(target=wait, name="hubbub-sqlite-lock-wait", daemon=True)
+        self._waiter.start()
+
+    def _locked(self) -> None:
+        """Back on the loop: the waiter holds the lock (an open transaction), or gave up."""
+        if self._closing or self._waiter is None:
+            return  # close() took over
+        self._waiter.join()
+        self._waiter = None
+        batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+        if self._wait_error is not None:
+            error = StoreBusy() if _is_busy(self._wait_error) else self._wait_error
+            self._resolve(batch, [(error, False)] * len(batch))
+        else:
+            self._run_batch(self._conn, batch)  # type: ignore[arg-type]
+        self._flush()
+
     def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        """Run a batch whose transaction has begun."""
         try:
-            results = self._transaction(conn, batch)
+            results = self._transaction(conn, batch, begun=True)
         except _OpFailed:
             # one operation failed: the batch is rolled back and each runs again in a transaction of
             # its own, so the failure stays its own (the common path pays for no savepoints)
@@ -94,11 +199,15 @@ class BatchWriter:
                 except _OpFailed as failed:
                     results.append((failed.error, False))
                 except Exception as exc:
-                    results.append((exc, False))
+                    results.append((StoreBusy() if _is_busy(exc) else exc, False))
         except Exception as exc:  # the database itself failed: nothing of the batch is committed
             results = [(exc, False)] * len(batch)
         self.batches += 1
         self.operations += len(batch)
+        self._resolve(batch, results)
+
+    @staticmethod
+    def _resolve(batch: list[Any], results: list[tuple[Any, bool]]) -> None:
         for (value, ok), (_op, _args, fut) in zip(results, batch):
             if fut.done():
                 continue
@@ -107,9 +216,12 @@ class BatchWriter:
             else:
                 fut.set_exception(value)
 
-    def _transaction(self, conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[Any, bool]]:
-        """Run the operations and commit; on any error roll back and raise."""
-        conn.execute("BEGIN IMMEDIATE")
+    def _transaction(self, conn: sqlite3.Connection, batch: list[Any],
+                     begun: bool = False) -> list[tuple[Any, bool]]:
+        """Run the operations and commit (beginning the transaction unless `begun`); on any error roll
+        back and raise."""
+        if not begun:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             results = []
             for op, args, _fut in batch:

@@ -18,6 +18,7 @@ from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
 from ..protocol.frames import byte_len
 from .base import App, CallRecord, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
+from .cache import BoundedCache
 
 _json = msgspec.json.Encoder()
 _unjson = msgspec.json.Decoder()
@@ -114,7 +115,7 @@ class _Log:
 
     __slots__ = ("conn", "heads", "touched")
 
-    def __init__(self, conn: sqlite3.Connection, heads: dict[int, int]) -> None:
+    def __init__(self, conn: sqlite3.Connection, heads: BoundedCache[int, int]) -> None:
         self.conn = conn
         self.heads = heads
         self.touched: Touched = {}
@@ -143,16 +144,26 @@ def _event(**fields: Any) -> str:
 class SQLiteStore:
     """Store on one SQLite file (see module docstring)."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL", max_batch: int = 512) -> None:
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL", max_batch: int = 512, *,
+                 busy_timeout: float = 0.05, lock_wait: float = 30.0, wal_size_limit: int = 64 * 1024 * 1024,
+                 cache_bytes: int = 16 * 1024 * 1024) -> None:
         self.path = Path(path)
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"sqlite_synchronous must be NORMAL, FULL, EXTRA or OFF, not {synchronous!r}")
-        # caches of the writer, dropped whenever a transaction rolls back
-        self._heads: dict[int, int] = {}
-        self._cursors: dict[tuple[int, str], int] = {}
-        self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget)
+        self._busy_ms = int(busy_timeout * 1000)
+        self._wait_ms = max(1, int(lock_wait * 1000))
+        # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes
+        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes // 2)
+        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes - cache_bytes // 2)
+        self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
+                                   lock_wait=lock_wait, wal_size_limit=wal_size_limit)
         self._db: sqlite3.Connection | None = None
+
+    @property
+    def cache_bytes(self) -> int:
+        """Estimated memory of the writer's caches (bounded by `writer_cache_bytes`)."""
+        return self._heads.bytes + self._cursors.bytes
 
     def _forget(self) -> None:
         self._heads.clear()
@@ -161,11 +172,11 @@ class SQLiteStore:
     # -- set-up ---------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._wait_ms / 1000)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=OFF")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")  # the loop's connections shorten it
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA mmap_size=268435456")
         return conn
@@ -178,6 +189,8 @@ class SQLiteStore:
         _add_columns(setup)
         setup.close()
         self._db = self._connect()
+        # reads on the loop: WAL readers wait for no writer, so a lock here is rare and must not freeze the loop
+        self._db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         self._writer.start()
 
     async def close(self) -> None:
