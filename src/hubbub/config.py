@@ -83,6 +83,15 @@ class Settings:
     turn_ttl: int = _s(86400, "lifetime in seconds of the TURN credentials derived from turn_secret", min=60, max=YEAR)
     turn_username: str = _s("", "fixed TURN username (when turn_secret is not used)")
     turn_credential: str = _s("", "fixed TURN password (when turn_secret is not used)")
+    max_upload_bytes: int = _s(100 * 1024 * 1024, "largest file upload, in bytes (answered 413 before more is read)",
+                               min=1, max=1024 * 1024 * MiB)
+    max_image_bytes: int = _s(128 * 1024 * 1024, "largest decoded picture (width x height x bytes per pixel) "
+                              "made a thumbnail of; larger ones are refused", min=1024, max=64 * 1024 * MiB)
+    thumbnail_side: int = _s(128, "longest side of the thumbnail made of a picture, in pixels", min=16, max=1024)
+    file_url_ttl: int = _s(3600, "seconds a signed file URL is valid (clients renew them)", min=1, max=YEAR)
+    file_grace: int = _s(24 * 3600, "seconds before an unattached upload or a recalled message's file is removed",
+                         min=0, max=100 * YEAR)
+    file_sweep_interval: float = _s(60.0, "seconds between sweeps for files nothing refers to", min=0.01, max=86400.0)
     log_level: str = _s("info", "log level: debug, info, warning, error",
                          choices=("debug", "info", "warning", "error"))
 

@@ -257,7 +257,7 @@ async def test_profile_updates_reach_subscribers_and_own_devices(harness: Harnes
         event = (await d.wait_events(1))[0]
         assert event["k"] == "profile" and event["name"] == "Alice" and event["status"] == "here"
     prof = (await bob.request("profiles", addresses=["alice", "ghost"]))["profiles"]
-    assert prof == [{"address": "alice", "name": "Alice", "status": "here", "picture": "",
+    assert prof == [{"address": "alice", "name": "Alice", "status": "here", "picture": "", "thumb": "",
                      "online": True, "lastseen": 0}]
 
 

@@ -12,6 +12,7 @@ from .client import (
     SignedOut,
     TooManyDevices,
 )
+from .files import FileTransferError, Files
 
 __all__ = [
     "AuthError",
@@ -19,6 +20,8 @@ __all__ = [
     "ClientClosed",
     "ConnectError",
     "ConnectionLost",
+    "FileTransferError",
+    "Files",
     "HubbubError",
     "ProtocolError",
     "RequestError",

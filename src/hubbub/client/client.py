@@ -19,12 +19,16 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import random
 import secrets
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from .files import Files, Progress, http_base
 
 log = logging.getLogger("hubbub.client")
 
@@ -136,6 +140,7 @@ class Client:
         self._ack_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.reconnects = 0
+        self._files: Files | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -257,6 +262,33 @@ class Client:
         if self.connected and self._ws is not None:
             await self._transmit_send(self._ws, cid)
         return await fut
+
+    @property
+    def files(self) -> Files:
+        """File transfer for this user over HTTP (upload, signed URLs, download)."""
+        if self._files is None:
+            self._files = Files(http_base(self.url), self.token, self.appid)
+        return self._files
+
+    async def send_file(self, to: str, source: str | os.PathLike[str] | bytes, message: str = "", *,
+                        name: str | None = None, progress: Progress | None = None, gid: int = 0,
+                        title: str = "", type: int = 0, thumb: str = "", **send: Any) -> dict[str, Any]:
+        """Upload a file (a path or bytes, with `progress(done, total)`), then send it in a message.
+
+        Returns the send's answer plus `file`, the file object as the server stored it in the message.
+        A failed upload raises FileTransferError and sends nothing.
+        """
+        meta = await self.files.upload(source, name, progress)
+        file = {"id": meta["id"], "name": meta.get("name", ""), "type": type or meta["type"]}
+        if thumb:
+            file["thumb"] = thumb
+        res = await self.send(to, message, gid=gid, title=title, file=file, **send)
+        return {**res, "file": {**meta, **file, "thumb": meta.get("thumb") or thumb}}
+
+    async def fetch_file(self, file: dict[str, Any] | str, dest: str | os.PathLike[str] | None = None,
+                         progress: Progress | None = None) -> bytes | Path:
+        """Download a received file (a message's `file`, or its id): bytes, or the path written."""
+        return await self.files.download(file, dest, progress)
 
     async def request(self, t: str, **fields: Any) -> dict[str, Any]:
         """Send any request (`history`, `read`, `profiles`, `group_create`, `ping`...) and return its answer.

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..bus.base import Bus
 from ..calls.service import EXCEPT, ONLY, CallService, unaddress
+from ..files.blobs import is_blob_id
 from ..config import Settings
 from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
@@ -22,6 +23,9 @@ from ..protocol.errors import ProtocolError
 from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touched
 from .session import Session
 from .tokens import token_hash
+
+if TYPE_CHECKING:
+    from ..files.service import Files
 
 log = logging.getLogger("hubbub.hub")
 
@@ -32,10 +36,11 @@ REALTIME_GRACE_MS = 30_000
 class Hub:
     """Routes frames from sessions to the store and wakes the devices whose logs grew."""
 
-    def __init__(self, settings: Settings, store: Store, bus: Bus) -> None:
+    def __init__(self, settings: Settings, store: Store, bus: Bus, files: "Files | None" = None) -> None:
         self.settings = settings
         self.store = store
         self.bus = bus
+        self.files = files
         self.sessions: dict[int, dict[str, Session]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -274,6 +279,10 @@ class Hub:
                 return await fail(Status.USEROFFLINE)
         deadline = now + (expiry * 1000 if expiry else REALTIME_GRACE_MS)
         file = msgspec.structs.asdict(fr.file) if fr.file else None
+        if file and file["id"]:
+            if self.files is None:
+                raise ProtocolError("BADREQUEST", "this server stores no files")
+            file = await self.files.attach(ident, file)
         msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,
                          fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
         result, touched = await self.store.send(msg)
@@ -356,6 +365,10 @@ class Hub:
 
     async def set_profile(self, ident: TokenInfo, fr: f.ProfileSet) -> dict[str, Any]:
         fields = {"name": fr.name, "status": fr.status, "picture": fr.picture}
+        if fr.picture and is_blob_id(fr.picture):  # a stored picture, not a link
+            if self.files is None:
+                raise ProtocolError("BADREQUEST", "this server stores no files")
+            await self.files.picture(ident, fr.picture)
         self.notify(await self.store.set_profile(ident.uid, fields, self.now()))
         return {}
 
@@ -364,8 +377,10 @@ class Hub:
         for address in dict.fromkeys(fr.addresses):
             u = await self.store.user(ident.app_id, address)
             if u is not None:
+                meta = await self.store.file_meta(u.picture) if is_blob_id(u.picture) else None
                 out.append({"address": u.address, "name": u.name, "status": u.status, "picture": u.picture,
-                            "online": self.online(u.uid), "lastseen": u.lastseen})
+                            "thumb": meta.thumb if meta else "", "online": self.online(u.uid),
+                            "lastseen": u.lastseen})
         return {"profiles": out}
 
     async def _target(self, ident: TokenInfo, address: str) -> int:

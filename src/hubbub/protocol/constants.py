@@ -117,3 +117,16 @@ class Close(IntEnum):
 
 
 PROTOCOL_VERSION = 1
+
+
+class FileType(IntEnum):
+    """File types (MESIBO_FILETYPE_*); LOCATION follows the 2019-2021 headers."""
+
+    AUTO = 0
+    IMAGE = 1
+    VIDEO = 2
+    AUDIO = 3
+    LOCATION = 4
+    PROFILEIMAGE = 5
+    PROFILETHUMBNAIL = 6
+    OTHER = 10

@@ -29,12 +29,15 @@ class Frame(Struct, kw_only=True, tag_field="t", forbid_unknown_fields=False):
 
 
 class FileRef(Struct, kw_only=True):
+    id: Annotated[str, Meta(max_length=64)] = ""  # a stored file (SHA-256 hex); empty for a link to `url`
     url: Annotated[str, Meta(max_length=2048)] = ""
     type: Int31 = 0
     size: FileSize = 0
     name: Annotated[str, Meta(max_length=512)] = ""
     mime: Annotated[str, Meta(max_length=128)] = ""
     thumb: Annotated[str, Meta(max_length=16384)] = ""
+    width: Annotated[int, Meta(ge=0)] = 0
+    height: Annotated[int, Meta(ge=0)] = 0
 
 
 class Auth(Frame, tag="auth"):

@@ -17,8 +17,12 @@ from ..bus import open_bus
 from ..config import Settings
 from ..core.admin import Admin
 from ..core.hub import Hub
+from ..files.blobs import LocalBlobStore
+from ..files.service import Files
+from ..files.signing import Signer, load_secret
 from ..store import open_store
 from . import backend, openapi
+from .files import files_mount
 from .ws import websocket_endpoint
 
 log = logging.getLogger("hubbub.server")
@@ -86,14 +90,19 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     """Build the application; the hub starts and stops with the app's lifespan."""
-    hub = Hub(settings, open_store(settings), open_bus(settings))
+    store = open_store(settings)
+    files = Files(settings, store, LocalBlobStore(settings.data_path / "files"),
+                  Signer(load_secret(settings.data_path)))
+    hub = Hub(settings, store, open_bus(settings), files)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        files.start()
         try:
             yield
         finally:
+            await files.stop()
             await hub.stop()
 
     app = Starlette(routes=[
@@ -108,8 +117,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/sdk/{name}", sdk_file),
         Route("/web/{name}", web_file),
         Route("/example", example_page),
+        files_mount(),
     ], lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.hub = hub
     app.state.admin = Admin(hub)
     app.state.settings = settings
+    app.state.files = files
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import Settings
-from .base import App, Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched, User
+from .base import App, FileMeta, Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched, User
 from .sqlite import SQLiteStore
 
 
@@ -19,5 +19,5 @@ def open_store(settings: Settings) -> Store:
                      "or sqlite:///path/to/file.db)")
 
 
-__all__ = ["App", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",
+__all__ = ["App", "FileMeta", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",
            "SQLiteStore", "open_store"]

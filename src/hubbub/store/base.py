@@ -113,6 +113,20 @@ class CallRecord:
     ts: int
 
 
+@dataclass(frozen=True, slots=True)
+class FileMeta:
+    """A stored file as the server measured it (never as the client described it)."""
+
+    id: str  # SHA-256 of the bytes, hex
+    size: int
+    mime: str
+    type: int  # MESIBO_FILETYPE_*
+    width: int
+    height: int
+    thumb: str  # data: URL, "" when none
+    created: int
+
+
 class Store(Protocol):
     """The source of truth. Every method is a coroutine; writes are committed before they return."""
 
@@ -162,6 +176,13 @@ class Store(Protocol):
     async def subscribe(self, uid: int, target: int, on: bool) -> None: ...
     async def subscribers(self, uid: int) -> list[int]: ...
     async def block(self, uid: int, target: int, on: bool) -> None: ...
+
+    # files (bytes live in the blob store; these are the records of who may read them)
+    async def file_added(self, meta: FileMeta, uid: int, now: int) -> None: ...
+    async def file_meta(self, file_id: str) -> FileMeta | None: ...
+    async def file_access(self, uid: int, app_id: int, file_id: str) -> bool: ...
+    async def file_garbage(self, cutoff: int, limit: int) -> list[str]: ...
+    async def file_drop(self, file_id: str, cutoff: int) -> bool: ...
 
     # groups
     async def group(self, gid: int, with_members: bool = True) -> Group | None: ...

@@ -8,6 +8,7 @@ commits each loop turn's operations in one transaction.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ import msgspec
 from ..private import private_file
 from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
 from ..protocol.frames import byte_len
-from .base import App, CallRecord, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
+from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
 
@@ -72,7 +73,19 @@ CREATE INDEX IF NOT EXISTS members_uid ON members(uid, gid);
 CREATE TABLE IF NOT EXISTS subs(uid INTEGER NOT NULL, target INTEGER NOT NULL, PRIMARY KEY(uid, target)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS subs_target ON subs(target, uid);
 CREATE TABLE IF NOT EXISTS blocks(uid INTEGER NOT NULL, blocked INTEGER NOT NULL, PRIMARY KEY(uid, blocked)) WITHOUT ROWID;
+-- stored files (bytes in the blob store, by SHA-256): who uploaded them, which messages carry them;
+-- `released` is when the last reference went (or the upload time), the start of the grace period
+CREATE TABLE IF NOT EXISTS files(
+  id TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, type INTEGER NOT NULL, width INTEGER NOT NULL,
+  height INTEGER NOT NULL, thumb TEXT NOT NULL, created INTEGER NOT NULL, released INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_released ON files(released);
+CREATE TABLE IF NOT EXISTS uploads(uid INTEGER NOT NULL, file_id TEXT NOT NULL, PRIMARY KEY(uid, file_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_file ON uploads(file_id);
+CREATE TABLE IF NOT EXISTS attachments(file_id TEXT NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(file_id, mid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attachments_mid ON attachments(mid);
 """
+PICTURES = "CREATE INDEX IF NOT EXISTS users_picture ON users(picture) WHERE picture != ''"
+"""Made after `_upgrade`, which rebuilds the users table (and would drop it)."""
 
 def _upgrade(conn: sqlite3.Connection) -> None:
     """Bring a database made before uids were AUTOINCREMENT up to date, so that no uid is reused.
@@ -187,6 +200,7 @@ class SQLiteStore:
         setup.executescript(SCHEMA)
         _upgrade(setup)
         _add_columns(setup)
+        setup.execute(PICTURES)
         setup.close()
         self._db = self._connect()
         # reads on the loop: WAL readers wait for no writer, so a lock here is rare and must not freeze the loop
@@ -286,6 +300,12 @@ class SQLiteStore:
             c = log.conn
             gids = [r[0] for r in c.execute("SELECT gid FROM members WHERE uid=?", (uid,))]
             addr = c.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
+            # its picture, uploads and the files of its messages start their grace period
+            now = int(time.time() * 1000)
+            c.execute("UPDATE files SET released=? WHERE id=(SELECT picture FROM users WHERE uid=?)", (now, uid))
+            c.execute("DELETE FROM uploads WHERE uid=?", (uid,))
+            for (mid,) in c.execute("SELECT mid FROM messages WHERE sender=?", (uid,)).fetchall():
+                self._detach_files(c, mid, now)
             for table, col in (("tokens", "uid"), ("devices", "uid"), ("events", "uid"),
                                ("hidden", "uid"), ("members", "uid"), ("subs", "uid"), ("subs", "target"),
                                ("blocks", "uid"), ("blocks", "blocked"), ("users", "uid")):
@@ -443,6 +463,9 @@ class SQLiteStore:
                           title=msg.title, flag=msg.flag, expiry=msg.expiry, type=msg.type)
             if msg.file:
                 common["file"] = msg.file
+                if msg.file.get("id"):
+                    c.execute("INSERT INTO attachments(file_id, mid) VALUES(?,?) ON CONFLICT DO NOTHING",
+                              (msg.file["id"], mid))
             if msg.fwd:
                 common["fwd"] = True
             log.append(msg.sender, _event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address,
@@ -525,6 +548,9 @@ class SQLiteStore:
                 raise LookupError("no such message")
             if op_name == "delete":
                 c.execute("INSERT INTO hidden(uid, mid) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, mid))
+                hidden = {r[0] for r in c.execute("SELECT uid FROM hidden WHERE mid=?", (mid,))}
+                if parties <= hidden:  # deleted by everyone who had it: its file may go after the grace period
+                    self._detach_files(c, mid, now)
                 peer = to_addr if uid == sender else (from_addr if not gid else "")
                 log.append(uid, _event(k="update", ts=now, mid=mid, op="delete", peer=peer, gid=gid))
                 return
@@ -534,6 +560,7 @@ class SQLiteStore:
                 c.execute("UPDATE messages SET message=?, edited=1 WHERE mid=?", (text or "", mid))
             else:
                 c.execute("UPDATE messages SET message='', title='', file=NULL, recalled=1 WHERE mid=?", (mid,))
+                self._detach_files(c, mid, now)
             for party in sorted(parties):
                 peer = to_addr if party == sender else (from_addr if not gid else "")
                 fields: dict[str, Any] = dict(k="update", ts=now, mid=mid, op=op_name, peer=peer, gid=gid)
@@ -542,6 +569,13 @@ class SQLiteStore:
                 log.append(party, _event(**fields))
         _, touched = await self._write(op)
         return touched
+
+    @staticmethod
+    def _detach_files(c: sqlite3.Connection, mid: int, now: int) -> None:
+        """The message no longer carries its files: their grace period starts unless another holds them."""
+        ids = [r[0] for r in c.execute("SELECT file_id FROM attachments WHERE mid=?", (mid,))]
+        c.execute("DELETE FROM attachments WHERE mid=?", (mid,))
+        c.executemany("UPDATE files SET released=? WHERE id=?", [(now, i) for i in ids])
 
     async def history(self, app_id: int, uid: int, peer: int, gid: int, before: int | None,
                       limit: int) -> tuple[list[dict[str, Any]], bool]:
@@ -602,12 +636,16 @@ class SQLiteStore:
         def op(log: _Log) -> None:
             c = log.conn
             cols = {k: v for k, v in fields.items() if k in ("name", "status", "picture") and v is not None}
+            if "picture" in cols:
+                c.execute("UPDATE files SET released=? WHERE id=(SELECT picture FROM users WHERE uid=?)", (now, uid))
             if cols:
                 c.execute(f"UPDATE users SET {', '.join(f'{k}=?' for k in cols)} WHERE uid=?", (*cols.values(), uid))
             u = c.execute("SELECT address, name, status, picture FROM users WHERE uid=?", (uid,)).fetchone()
             if u is None:
                 raise LookupError("no such user")
-            body = _event(k="profile", ts=now, address=u[0], name=u[1], status=u[2], picture=u[3])
+            thumb = c.execute("SELECT thumb FROM files WHERE id=?", (u[3],)).fetchone() if u[3] else None
+            body = _event(k="profile", ts=now, address=u[0], name=u[1], status=u[2], picture=u[3],
+                          thumb=thumb[0] if thumb else "")
             audience = {uid}
             audience.update(r[0] for r in c.execute("SELECT uid FROM subs WHERE target=?", (uid,)))
             audience.update(r[0] for r in c.execute(
@@ -640,6 +678,52 @@ class SQLiteStore:
             else:
                 log.conn.execute("DELETE FROM blocks WHERE uid=? AND blocked=?", (uid, target))
         await self._write(op)
+
+    # -- files --------------------------------------------------------------------------------
+
+    _FILE = "SELECT id, size, mime, type, width, height, thumb, created FROM files"
+
+    async def file_added(self, meta: FileMeta, uid: int, now: int) -> None:
+        def op(log: _Log) -> None:
+            log.conn.execute(
+                "INSERT INTO files(id, size, mime, type, width, height, thumb, created, released) "
+                "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET released=excluded.released",
+                (meta.id, meta.size, meta.mime, meta.type, meta.width, meta.height, meta.thumb, meta.created, now))
+            log.conn.execute("INSERT INTO uploads(uid, file_id) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, meta.id))
+        await self._write(op)
+
+    async def file_meta(self, file_id: str) -> FileMeta | None:
+        r = self._q1(self._FILE + " WHERE id=?", (file_id,))
+        return FileMeta(*r) if r else None
+
+    async def file_access(self, uid: int, app_id: int, file_id: str) -> bool:
+        """Whether uid may read the file: its uploader, the sender or a recipient (at the time) of a message
+        carrying it that this user has not deleted, or any user of the app when it is a profile picture."""
+        r = self._q1(
+            "SELECT EXISTS(SELECT 1 FROM uploads WHERE uid=?1 AND file_id=?2) "
+            "OR EXISTS(SELECT 1 FROM attachments a JOIN messages m ON m.mid=a.mid WHERE a.file_id=?2 AND m.sender=?1 "
+            "          AND a.mid NOT IN (SELECT mid FROM hidden WHERE uid=?1)) "
+            "OR EXISTS(SELECT 1 FROM attachments a JOIN events e ON e.mid=a.mid AND e.uid=?1 WHERE a.file_id=?2 "
+            "          AND e.state!=3 AND a.mid NOT IN (SELECT mid FROM hidden WHERE uid=?1)) "
+            "OR EXISTS(SELECT 1 FROM users WHERE picture=?2 AND app_id=?3)", (uid, file_id, app_id))
+        return bool(r[0])
+
+    _UNREFERENCED = ("released<? AND NOT EXISTS(SELECT 1 FROM attachments a WHERE a.file_id=files.id) "
+                     "AND NOT EXISTS(SELECT 1 FROM users u WHERE u.picture=files.id)")
+
+    async def file_garbage(self, cutoff: int, limit: int) -> list[str]:
+        """Files no message or profile refers to since before `cutoff`."""
+        return [r[0] for r in self._q(f"SELECT id FROM files WHERE {self._UNREFERENCED} LIMIT ?", (cutoff, limit))]
+
+    async def file_drop(self, file_id: str, cutoff: int) -> bool:
+        """Forget a file if it is still unreferenced since before `cutoff` (an upload may have renewed it)."""
+        def op(log: _Log) -> bool:
+            cur = log.conn.execute(f"DELETE FROM files WHERE id=? AND {self._UNREFERENCED}", (file_id, cutoff))
+            if cur.rowcount:
+                log.conn.execute("DELETE FROM uploads WHERE file_id=?", (file_id,))
+            return cur.rowcount > 0
+        dropped, _ = await self._write(op)
+        return bool(dropped)
 
     # -- groups ---------------------------------------------------------------------------------
 
