@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from ..private import private_dir
+
 BLOB_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -79,7 +81,7 @@ class _LocalUpload:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
-            final.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(final.parent)
             os.replace(self._path, final)  # atomic; over an existing blob it puts back the same bytes
         await asyncio.to_thread(finish)
         return Blob(blob_id, self.size, final)
@@ -98,8 +100,8 @@ class LocalBlobStore:
         self.root = Path(root)
         self.tmp = self.root / "tmp"
         self.trash = self.root / "trash"
-        for d in (self.tmp, self.trash):
-            d.mkdir(parents=True, exist_ok=True)
+        for d in (self.root, self.tmp, self.trash):  # private messages' files: the server's user only
+            private_dir(d)
 
     def path_of(self, blob_id: str) -> Path:
         if not is_blob_id(blob_id):
@@ -108,7 +110,7 @@ class LocalBlobStore:
 
     async def begin(self) -> Upload:
         path = self.tmp / f"{secrets.token_hex(12)}.part"
-        fh = await asyncio.to_thread(open, path, "xb")
+        fh = await asyncio.to_thread(lambda: os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"))
         return _LocalUpload(self, path, fh)
 
     def get(self, blob_id: str) -> Blob | None:

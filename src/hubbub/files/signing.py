@@ -15,13 +15,15 @@ import os
 import secrets
 from pathlib import Path
 
+from ..private import private_dir
+
 SECRET_FILE = "file-url.secret"
 
 
 def load_secret(data_dir: Path) -> bytes:
     """Read the secret, creating it on first start (exclusively, so concurrent nodes agree on one)."""
     path = data_dir / SECRET_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
