@@ -43,6 +43,11 @@ class RunningServer:
         return self.threaded.app.state.admin  # type: ignore[attr-defined]
 
     @property
+    def operator_token(self) -> str:
+        """The server's operator secret (for /stats and the CLI's control requests)."""
+        return self.threaded.app.state.operator_token  # type: ignore[attr-defined]
+
+    @property
     def hub(self) -> Any:
         return self.threaded.app.state.hub  # type: ignore[attr-defined]
 

@@ -47,6 +47,8 @@ class Settings:
                              "an idle server empties it", min=0, max=64 * 1024 * MiB)
     writer_cache_bytes: int = _s(16 * MiB, "memory for the store writer's caches of log heads and device "
                                  "cursors (the least recently written go first)", min=0, max=64 * 1024 * MiB)
+    operator_token: str = _s("", "operator secret for /stats and the CLI's writes through a running server "
+                             "(Authorization: Bearer); empty: a random one per run, in data_dir/server.json (0600)")
     max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes", min=1024, max=64 * MiB)
     max_message_bytes: int = _s(32768, "largest message text (message + title), in bytes", min=1, max=64 * MiB)
     max_devices: int = _s(8, "devices of one user online at once", min=1, max=1000)

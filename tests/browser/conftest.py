@@ -6,10 +6,8 @@ real one (the `server` fixture of tests/conftest.py). Never downloads a browser.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import urllib.request
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -126,12 +124,12 @@ class Harness:
             wait_for(lambda: all(t.online() for t in tabs), 15, f"{n} tab(s) of {address} online")
         return tabs
 
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.server.url + "/stats", timeout=5) as r:
-            return json.loads(r.read())
-
     def connections_of(self, address: str) -> int:
-        return int(self.stats().get("by_address", {}).get(address, 0))
+        """Connections of `address` open at the server (read on its loop; /stats shows no addresses)."""
+        async def count() -> int:
+            return sum(1 for conns in self.server.hub.sessions.values() for s in conns.values()
+                       if s.ident is not None and s.ident.address == address)
+        return int(self.server.call(count()))
 
     def close(self) -> None:
         for c in self.contexts:

@@ -10,7 +10,8 @@ import httpx
 async def test_routes_and_json_errors(server: Any) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get("/health")).json() == {"ok": True}
-        assert (await http.get("/stats")).json()["connections"] == 0
+        operator = {"Authorization": f"Bearer {server.operator_token}"}
+        assert (await http.get("/stats", headers=operator)).json()["connections"] == 0
         sdk = await http.get("/sdk/mesibo.js")
         assert sdk.status_code == 200 and sdk.headers["content-type"].startswith("text/javascript")
         assert "MESIBO_STATUS_ONLINE" in sdk.text

@@ -61,3 +61,32 @@ async def test_item22_backend_cids_cannot_collide_with_a_clients(server: Any) ->
     assert not res["ok"] and res["error"] == "BADREQUEST"
     await a.ws.close()
     await b.ws.close()
+
+
+async def test_item10_stats_needs_a_secret_and_shows_counts_only(server: Any, http: httpx.AsyncClient) -> None:
+    alice = await add_user(server, "alice")
+    a = await connect(server, alice["token"])
+    other = await http.post(server.url + "/backend", json={"op": "useradd", "token": server.app_token,
+                                                           "user": {"address": "bob", "token": {"appid": "x"}}})
+    assert other.status_code == 200
+    for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": server.app_token}):
+        r = await http.get(server.url + "/stats", headers=headers)
+        assert r.status_code == 401 and r.json()["error"] == "AUTHFAIL", r.text
+    # an app's token sees its own app's counts
+    r = await http.get(server.url + "/stats", headers={"Authorization": f"Bearer {server.app_token}"})
+    assert r.status_code == 200 and r.json() == {"connections": 1, "users_online": 1}
+    assert "alice" not in r.text
+    # another app's token sees nothing of it
+    async def other_app() -> str:
+        _app, token = await server.admin.create_app("other")
+        return token
+    token = server.call(other_app())
+    r = await http.get(server.url + "/stats", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {"connections": 0, "users_online": 0}
+    # the operator sees every app, by id, in counts
+    r = await http.get(server.url + "/stats", headers={"Authorization": f"Bearer {server.operator_token}"})
+    body = r.json()
+    assert r.status_code == 200 and body["connections"] == 1 and body["users_online"] == 1
+    assert body["apps"] == [{"id": 1, "connections": 1, "users_online": 1}]
+    assert "alice" not in r.text
+    await a.ws.close()

@@ -12,12 +12,16 @@ import signal
 import sys
 import tempfile
 from typing import Any, AsyncIterator, Sequence
+import urllib.error
+import urllib.request
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..bus.local import LocalBus
 from ..config import Settings
 from ..core.admin import Admin, AdminError
 from ..core.hub import Hub
+from ..core.operations import OPERATIONS
+from ..server.control import read_control_file
 from ..private import private_dir
 from ..store import open_store
 
@@ -126,36 +130,55 @@ def _add_client_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (default 30)")
 
 
+async def _operate(settings: Settings, op: str, **args: Any) -> Any:
+    """Run an operator command through the server running on this data folder, else on the store."""
+    server = read_control_file(settings.data_path)
+    if server is not None:
+        try:
+            return await asyncio.to_thread(_post_control, server, op, args)
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise CLIError(f"the server at {server['url']} did not answer: {exc.reason}") from None
+            # the server is gone and left its file behind: nobody holds the database, write it here
+    async with offline_admin(settings) as admin:
+        return await OPERATIONS[op](admin, **args)
+
+
+def _post_control(server: dict[str, Any], op: str, args: dict[str, Any]) -> Any:
+    request = urllib.request.Request(server["url"] + "/control", data=json.dumps({"op": op, "args": args}).encode(),
+                                     headers={"Authorization": f"Bearer {server['token']}",
+                                              "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())["result"]
+    except urllib.error.HTTPError as exc:
+        try:
+            body = json.loads(exc.read())
+        except ValueError:
+            raise CLIError(f"the server answered HTTP {exc.code}") from None
+        raise AdminError(body.get("error", "FAIL"), body.get("reason", f"HTTP {exc.code}")) from None
+
+
 async def _app_create(args: argparse.Namespace) -> int:
-    async with offline_admin(_settings(args)) as admin:
-        app, token = await admin.create_app(args.name)
-    if args.json:
-        print(json.dumps({"id": app.id, "name": app.name, "token": token}))
-    else:
-        print(token)
+    app = await _operate(_settings(args), "app_create", name=args.name)
+    print(json.dumps(app) if args.json else app["token"])
     return 0
 
 
 async def _app_list(args: argparse.Namespace) -> int:
-    async with offline_admin(_settings(args)) as admin:
-        apps = await admin.store.list_apps()
+    apps = await _operate(_settings(args), "app_list")
     if args.json:
-        print(json.dumps([{"id": a.id, "name": a.name, "created": a.created} for a in apps]))
+        print(json.dumps(apps))
     else:
         for a in apps:
-            print(f"{a.id}\t{a.name}")
+            print(f"{a['id']}\t{a['name']}")
     return 0
 
 
 async def _user_add(args: argparse.Namespace) -> int:
-    async with offline_admin(_settings(args)) as admin:
-        app = await admin.app_named(args.app)
-        user = await admin.add_user(app, args.address, args.name)
-        token = await admin.issue_token(user, args.appid, args.device, args.expiry)
-    if args.json:
-        print(json.dumps({"uid": user.uid, "address": user.address, "token": token}))
-    else:
-        print(token)
+    user = await _operate(_settings(args), "user_add", app=args.app, address=args.address, appid=args.appid,
+                          name=args.name, device=args.device, expiry=args.expiry)
+    print(json.dumps(user) if args.json else user["token"])
     return 0
 
 

@@ -21,7 +21,7 @@ from ..files.blobs import LocalBlobStore
 from ..files.service import Files
 from ..files.signing import Signer, load_secret
 from ..store import open_store
-from . import backend, openapi
+from . import backend, control, openapi
 from .files import files_mount
 from .ws import websocket_endpoint
 
@@ -53,18 +53,6 @@ async def example_page(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
-
-
-async def stats(request: Request) -> Response:
-    """Counts for operators and tests: open connections and users online on this node."""
-    hub: Hub = request.app.state.hub
-    by_address: dict[str, int] = {}
-    for conns in hub.sessions.values():
-        for s in conns.values():
-            if s.ident is not None:
-                by_address[s.ident.address] = by_address.get(s.ident.address, 0) + 1
-    return JSONResponse({"connections": hub.connection_count(), "users_online": len(hub.sessions),
-                         "by_address": by_address})
 
 
 async def index(request: Request) -> Response:
@@ -108,7 +96,8 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=[
         Route("/", index),
         Route("/health", health),
-        Route("/stats", stats),
+        Route("/stats", control.stats),
+        Route("/control", control.control, methods=["POST"]),
         WebSocketRoute("/ws", websocket_endpoint),
         Route("/backend", backend.endpoint, methods=["POST"]),
         Route("/openapi.json", openapi.spec),
@@ -123,4 +112,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.admin = Admin(hub)
     app.state.settings = settings
     app.state.files = files
+    app.state.operator_token = control.operator_token(settings.operator_token)
     return app

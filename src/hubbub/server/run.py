@@ -11,6 +11,7 @@ import uvicorn
 
 from ..config import Settings
 from .app import create_app
+from .control import remove_control_file, write_control_file
 
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
@@ -26,6 +27,7 @@ class Server(uvicorn.Server):
 
     def __init__(self, settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
         super().__init__(uvicorn_config(settings))
+        self.settings = settings
         self.on_ready = on_ready
         self.bound_port = 0
 
@@ -35,8 +37,18 @@ class Server(uvicorn.Server):
             for sock in server.sockets:
                 self.bound_port = sock.getsockname()[1]
                 break
+        if self.started:  # tell the CLI where to send its writes (see control.py)
+            host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.settings.host, self.settings.host)
+            host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+            write_control_file(self.settings.data_path, f"http://{host}:{self.bound_port}",
+                               self.config.app.state.operator_token)
         if self.on_ready:
             self.on_ready(self.bound_port)
+
+
+    async def shutdown(self, sockets: list | None = None) -> None:  # type: ignore[override]
+        remove_control_file(self.settings.data_path)
+        await super().shutdown(sockets)
 
 
 def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
