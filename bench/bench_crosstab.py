@@ -15,13 +15,14 @@ browser), with the example page (/example) as the app:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -141,16 +142,10 @@ class Bench:
             bctx.close()
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tries", type=int, default=20)
-    ap.add_argument("--messages", type=int, default=200)
-    ap.add_argument("--json", dest="json_path")
-    args = ap.parse_args()
-
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing (apt-get install chromium)", file=sys.stderr)
-        return 2
+@contextlib.contextmanager
+def browser_bench(extra_args: Sequence[str] = ()) -> Iterator[tuple[Any, str, str, dict[str, str]]]:
+    """A server on loopback with users alice and bob (one token each, device "web") and a headless
+    Chromium: yields (browser, base URL, appid, tokens). Shared by the browser benchmarks."""
     from playwright.sync_api import sync_playwright
 
     from hubbub.config import Settings
@@ -173,14 +168,30 @@ def main() -> int:
             return out
         tokens = threaded.call(setup())
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            bench = Bench(base, appid, tokens, browser)
-            close = bench.handover(args.tries, crash=False)
-            crash = bench.handover(args.tries, crash=True)
-            delay = bench.follower_delay(args.messages)
-            browser.close()
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS + list(extra_args))
+            try:
+                yield browser, base, appid, tokens
+            finally:
+                browser.close()
     finally:
         threaded.__exit__(None, None, None)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tries", type=int, default=20)
+    ap.add_argument("--messages", type=int, default=200)
+    ap.add_argument("--json", dest="json_path")
+    args = ap.parse_args()
+
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing (apt-get install chromium)", file=sys.stderr)
+        return 2
+    with browser_bench() as (browser, base, appid, tokens):
+        bench = Bench(base, appid, tokens, browser)
+        close = bench.handover(args.tries, crash=False)
+        crash = bench.handover(args.tries, crash=True)
+        delay = bench.follower_delay(args.messages)
 
     result = {
         "handover_close_ms": summary(close),

@@ -26,6 +26,7 @@ import { MesiboMessage } from './api/message.js';
 import { MesiboProfile } from './api/profile.js';
 import { MesiboReadSession } from './api/read-session.js';
 import { MesiboPresence } from './api/presence.js';
+import { CallManager } from './calls/manager.js';
 
 /** The SDK's parts, for tests and for debugging (globalThis.HubbubSDK; module.exports in Node). */
 export const internals = {
@@ -33,7 +34,8 @@ export const internals = {
   appIdFromCid: appIdFromCid, convKey: convKey, recordFromMsg: recordFromMsg, reduceRecord: reduceRecord,
   normalizeServer: normalizeServer, MemoryStore: MemoryStore, IdbStore: IdbStore, LeaseLocks: LeaseLocks,
   TabIdentity: TabIdentity, TabSession: TabSession, Mesibo: Mesibo, MesiboMessage: MesiboMessage,
-  MesiboProfile: MesiboProfile, MesiboReadSession: MesiboReadSession, MesiboPresence: MesiboPresence
+  MesiboProfile: MesiboProfile, MesiboReadSession: MesiboReadSession, MesiboPresence: MesiboPresence,
+  CallManager: CallManager
 };
 
 // Globals as plain properties (never top-level declarations: an app's own `const X` must not clash).

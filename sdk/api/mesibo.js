@@ -147,7 +147,11 @@ export class Mesibo {
         onPresence: function (f) { self._onPresence(f); },
         onUserObject: function (name, obj) { self._emit('MesiboJS_onUserObject', [name, obj]); },
         onLeader: function (isLeader) { self._emit('MesiboJS_onLeader', [isLeader]); },
-        onChannel: function (m) { if (m.type === 'stored' && Array.isArray(m.records)) self._mergeRecords(m.records); }
+        onFrame: function (f) { if (f.t === 'call' || f.t === 'call_signal') self._callFrame(f); },
+        onChannel: function (m) {
+          if (m.type === 'stored' && Array.isArray(m.records)) self._mergeRecords(m.records);
+          else self._callChannel(m);
+        }
       }
     });
     this._session = s;
@@ -155,7 +159,7 @@ export class Mesibo {
       this._onVis = function () { s.visibilityChanged(); if (s._visible()) self._flushReads(); };
       // Leaving the page (also into the back/forward cache) hands the connection over at once;
       // coming back from that cache starts again.
-      this._onHide = function () { self.stop(); if (self._onShow) window.addEventListener('pageshow', self._onShow); };
+      this._onHide = function () { if (self._callManager) self._callManager.close(); self.stop(); if (self._onShow) window.addEventListener('pageshow', self._onShow); };
       this._onShow = function (e) { if (e && e.persisted) { window.removeEventListener('pageshow', self._onShow); self.start(); } };
       document.addEventListener('visibilitychange', this._onVis);
       window.addEventListener('pagehide', this._onHide);

@@ -63,6 +63,10 @@ export class MesiboMessage {
   /** @returns {boolean} */ isIncomingCall() { return !!this._call && this._dir === 'in'; }
   /** @returns {boolean} */ isOutgoingCall() { return !!this._call && this._dir === 'out'; }
   /** @returns {boolean} */ isVideoCall() { return !!this._call && !!this._call.video; }
+  /** @returns {boolean} */ isVoiceCall() { return !!this._call && !this._call.video; }
+  /** Seconds the call was answered (0 for a missed or refused call). @returns {number} */
+  getCallDuration() { return this._call ? (this._call.duration || 0) : 0; }
+  /** True for a content message; false for call records. @returns {boolean} */ isMessage() { return !this._call; }
   /** @returns {boolean} true when the message carries a file */ hasFile() { return !!(this.file || this._blob); }
   /** @returns {number} ms since the epoch */ getTimestamp() { return this.ts; }
   /** The peer's (or group's) profile. @returns {MesiboProfile} */

@@ -339,7 +339,7 @@ export class TabSession {
       case 'welcome':
         this.connected = true;
         this.backoff = 0;
-        this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits };
+        this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
         this.store.getLastSeq().then(function (last) {
           if (gen !== self.connGen) return;
           var go = function () {

@@ -16,7 +16,10 @@ from tests.conftest import need_service
 
 CHROMIUM = os.environ.get("HUBBUB_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+        "--disable-component-update", "--disable-sync",
+        # calls: a fake camera and microphone, granted without a prompt, playing without a gesture
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required"]
 
 # Counts this page's WebSockets (created / open now) before any other script runs.
 COUNT_SOCKETS = """

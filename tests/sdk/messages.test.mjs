@@ -300,19 +300,6 @@ test('profiles, presence, subscribe, block, groups', async () => {
   t.close();
 });
 
-test('calls report a clear failure status until calls ship', async () => {
-  const server = new FakeServer();
-  const b = new FakeBrowser(server);
-  const calls = [];
-  const t = b.openTab('t', { listener: { Mesibo_onCallStatus: (id, s) => calls.push(s) } });
-  const warn = console.warn; console.warn = () => {};
-  try { t.api.call('bob'); } finally { console.warn = warn; }
-  await until(() => calls.length === 1);
-  assert.equal(calls[0], MESIBO_CALLSTATUS_NOTALLOWED);
-  assert.ok(calls[0] & MESIBO_CALLSTATUS_COMPLETE, 'an ending status');
-  t.close();
-});
-
 test('server url: ws/wss from http/https, /ws appended to a bare origin', () => {
   assert.equal(sdk.normalizeServer('https://chat.example.com'), 'wss://chat.example.com/ws');
   assert.equal(sdk.normalizeServer('http://127.0.0.1:8080/'), 'ws://127.0.0.1:8080/ws');

@@ -199,6 +199,9 @@ declare class MesiboMessage {
   isIncomingCall(): boolean;
   isOutgoingCall(): boolean;
   isVideoCall(): boolean;
+  isVoiceCall(): boolean;
+  getCallDuration(): number;
+  isMessage(): boolean;
   hasFile(): boolean;
   getTimestamp(): number;
   getDeliveryTimestamp(peer?: string | ((ts: number) => void), cb?: (ts: number) => void): number;
@@ -340,7 +343,7 @@ declare class Mesibo {
   createReadSummarySession(listener: MesiboListener): MesiboReadSession;
   sendMessage(params: MesiboMessageParams, id: number, text: string): number;
   forwardMessage(to: string | number | MesiboProfile, m: MesiboMessage): number;
-  // calls: not available yet; call()/answer() report MESIBO_CALLSTATUS_NOTALLOWED
+  // 1-to-1 calls on WebRTC (docs/sdk.md, Calls); statuses come to Mesibo_onCallStatus
   setupVideoCall(localVideoId: string, remoteVideoId: string, enable: boolean): void;
   setupVoiceCall(audioId: string): void;
   call(address: string): number;
@@ -351,4 +354,18 @@ declare class Mesibo {
   mute(audio: boolean, video: boolean, enable: boolean): number;
   toggleAudioMute(): boolean;
   toggleVideoMute(): boolean;
+  /** Hubbub addition: the current call of this tab, or null. */
+  getActiveCall(): MesiboActiveCall | null;
+}
+
+/** Hubbub addition: the call this tab rings with or owns. */
+interface MesiboActiveCall {
+  callid: number;
+  peer: string;
+  video: boolean;
+  incoming: boolean;
+  state: 'placing' | 'ringing' | 'answering' | 'answered' | 'ended';
+  answer(): number;
+  hangup(): number;
+  stats(): Promise<{ bytesReceived: number; bytesSent: number; state: string } | null>;
 }

@@ -1247,7 +1247,7 @@
         case "welcome":
           this.connected = true;
           this.backoff = 0;
-          this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits };
+          this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
           this.store.getLastSeq().then(function(last) {
             if (gen !== self.connGen) return;
             var go = function() {
@@ -2288,6 +2288,18 @@
     isVideoCall() {
       return !!this._call && !!this._call.video;
     }
+    /** @returns {boolean} */
+    isVoiceCall() {
+      return !!this._call && !this._call.video;
+    }
+    /** Seconds the call was answered (0 for a missed or refused call). @returns {number} */
+    getCallDuration() {
+      return this._call ? this._call.duration || 0 : 0;
+    }
+    /** True for a content message; false for call records. @returns {boolean} */
+    isMessage() {
+      return !this._call;
+    }
     /** @returns {boolean} true when the message carries a file */
     hasFile() {
       return !!(this.file || this._blob);
@@ -2425,58 +2437,517 @@
     }
   };
 
-  // sdk/calls/index.js
-  var callMethods = {
-    /** Prepares video elements (calls are not available yet). */
-    setupVideoCall(localId, remoteId, enable) {
-      this._callSetup = { local: localId, remote: remoteId, video: true };
-    },
-    /** Prepares the audio element (calls are not available yet). */
-    setupVoiceCall(audioId) {
-      this._callSetup = { audio: audioId, video: false };
-    },
+  // sdk/calls/manager.js
+  var TERMINAL = C.MESIBO_CALLSTATUS_COMPLETE;
+  var CallManager = class {
     /**
-     * Starts a call. Calls are not available yet: Mesibo_onCallStatus(0, MESIBO_CALLSTATUS_NOTALLOWED).
-     * @param {string} address @returns {number} 0
+     * @param {object} o
+     * @param {function(object): Promise<object>} o.request a request through the leader (TabSession.request)
+     * @param {function(object): void} o.post a message to the other tabs (TabSession._post), or null
+     * @param {function(string, Array): void} o.emit the listener callback dispatcher (Mesibo._emit)
+     * @param {function(): boolean} o.isLeader
+     * @param {function(): Array} o.iceServers the ICE servers of the welcome
+     * @param {string} o.scope the session's scope (for lock names)
+     * @param {object|null} o.locks navigator.locks, or null (then a crashed owner is found by the server's grace)
+     * @param {object} o.env {RTCPeerConnection, getUserMedia(constraints), element(id), notify(title, body, tag)}
      */
-    call(address) {
-      return this._noCalls("call");
-    },
-    /** Starts a video call (not available yet). @param {string} address */
-    videoCall(address) {
-      return this._noCalls("videoCall");
-    },
-    /** Starts a voice call (not available yet). @param {string} address */
-    voiceCall(address) {
-      return this._noCalls("voiceCall");
-    },
-    /** Answers the ringing call (not available yet). @param {boolean} video */
-    answer(video) {
-      return this._noCalls("answer");
-    },
-    /** Hangs up (no call is ever active yet). @param {number} callid */
-    hangup(callid) {
-      return 0;
-    },
-    /** Mutes audio/video of the call (no call is ever active yet). */
-    mute(audio, video, enable) {
-      return 0;
-    },
-    /** Toggles the call's audio mute. */
-    toggleAudioMute() {
-      return false;
-    },
-    /** Toggles the call's video mute. */
-    toggleVideoMute() {
-      return false;
-    },
-    _noCalls(what) {
-      console.warn("Hubbub: " + what + "(): calls are not available in this version");
+    constructor(o) {
+      this.o = o;
+      this.setup = { video: true, local: null, remote: null, audio: null };
+      this.cur = null;
+      this.known = /* @__PURE__ */ new Map();
+      this.watching = /* @__PURE__ */ new Set();
+    }
+    // ----- the app's API ----------------------------------------------------------------------
+    setupVideoCall(localId, remoteId, video) {
+      this.setup = { video: video !== false, local: localId, remote: remoteId, audio: null };
+    }
+    setupVoiceCall(audioId) {
+      this.setup = { video: false, local: null, remote: null, audio: audioId };
+    }
+    /** Places a call from this tab (leader or not). Statuses come to Mesibo_onCallStatus. */
+    call(address, video) {
+      if (this.cur) {
+        this._later(C.MESIBO_CALLSTATUS_INVALIDSTATE, 0);
+        return 0;
+      }
+      var c = this.cur = {
+        callid: 0,
+        peer: String(address),
+        video: video === void 0 ? this.setup.video : !!video,
+        dir: "out",
+        state: "placing",
+        pc: null,
+        stream: null,
+        ice: [],
+        connected: false
+      };
       var self = this;
-      this._later(function() {
-        self._emit("Mesibo_onCallStatus", [0, C.MESIBO_CALLSTATUS_NOTALLOWED]);
+      c.media = this._media(c.video);
+      this.o.request({ t: "call", to: c.peer, video: c.video }).then(function(res) {
+        if (!res.ok) {
+          self._finish(c, C.MESIBO_CALLSTATUS_ERROR);
+          return;
+        }
+        if (res.status >= TERMINAL) {
+          self._finish(c, res.status);
+          return;
+        }
+        self._adopt(c, res.callid);
+        if (c.hungup) self._hangupAtServer(c);
       });
       return 0;
+    }
+    /** Answers the ringing call in this tab, which then owns its media. */
+    answer() {
+      var c = this.cur;
+      if (!c || c.state !== "ringing") return 0;
+      c.state = "answering";
+      c.media = this._media(c.video && this.setup.video !== false);
+      var self = this;
+      this._own(c).then(function() {
+        return self.o.request({ t: "call_answer", callid: c.callid });
+      }).then(function(res) {
+        if (!res.ok) self._finish(c, res.error === "INVALIDSTATE" ? C.MESIBO_CALLSTATUS_CANCEL : C.MESIBO_CALLSTATUS_INVALIDSTATE);
+      });
+      return 0;
+    }
+    /** Ends, declines or cancels the current call; silent and idempotent when there is none. */
+    hangup() {
+      var c = this.cur;
+      if (!c || c.hungup) return 0;
+      c.hungup = true;
+      if (c.callid) this._hangupAtServer(c);
+      return 0;
+    }
+    /** mute(audio, video, enable): enable=false disables the flagged local tracks; true re-enables them (all when none flagged). */
+    mute(audio, video, enable) {
+      var c = this.cur;
+      if (!c || !c.stream) return 0;
+      var all = !audio && !video;
+      c.stream.getTracks().forEach(function(t) {
+        if (t.kind === "audio" && (audio || enable && all) || t.kind === "video" && (video || enable && all)) t.enabled = !!enable;
+      });
+      this._sendMute(c);
+      return 0;
+    }
+    toggleAudioMute() {
+      return this._toggle("audio");
+    }
+    toggleVideoMute() {
+      return this._toggle("video");
+    }
+    /** Hubbub addition: bytes sent and received by the current call's RTCPeerConnection. */
+    async stats() {
+      var c = this.cur;
+      if (!c || !c.pc) return null;
+      var out = { bytesReceived: 0, bytesSent: 0, state: c.pc.connectionState };
+      (await c.pc.getStats()).forEach(function(r) {
+        if (r.type === "inbound-rtp") out.bytesReceived += r.bytesReceived || 0;
+        if (r.type === "outbound-rtp") out.bytesSent += r.bytesSent || 0;
+      });
+      return out;
+    }
+    /** Hubbub addition: the current call as an object, or null. */
+    active() {
+      var c = this.cur, self = this;
+      if (!c) return null;
+      return {
+        callid: c.callid,
+        peer: c.peer,
+        video: c.video,
+        incoming: c.dir === "in",
+        state: c.state,
+        answer: function() {
+          return self.answer();
+        },
+        hangup: function() {
+          return self.hangup();
+        },
+        stats: function() {
+          return self.stats();
+        }
+      };
+    }
+    // ----- from the leader's connection and from the other tabs -------------------------------
+    /** A server frame about calls (`call` or `call_signal`), in every tab. */
+    onFrame(f) {
+      if (f.t === "call_signal") {
+        this._onSignal(f);
+        return;
+      }
+      if (f.t !== "call") return;
+      var c = this.cur;
+      if (c && c.state === "placing" && !c.callid && f.dir === "out" && !f.elsewhere && f.peer === c.peer) this._adopt(c, f.callid);
+      c = this.cur;
+      var mine = c && c.callid === f.callid;
+      if (f.elsewhere) {
+        if (mine && c.state === "ringing") this._finish(c, C.MESIBO_CALLSTATUS_CANCEL);
+        return;
+      }
+      if (f.status === C.MESIBO_CALLSTATUS_INCOMING) {
+        this._incoming(f);
+        return;
+      }
+      if (!mine) {
+        if (f.status >= TERMINAL) {
+          this.watching.delete(f.callid);
+          this.known.set(f.callid, "over");
+        }
+        return;
+      }
+      if (f.status >= TERMINAL) {
+        this._finish(c, f.status);
+        return;
+      }
+      if (f.status === C.MESIBO_CALLSTATUS_ANSWER) {
+        if (c.state === "ringing") {
+          this._finish(c, C.MESIBO_CALLSTATUS_CANCEL);
+          return;
+        }
+        if (c.state === "answering" || c.state === "placing") {
+          c.state = "answered";
+          this.o.emit("Mesibo_onCallStatus", [c.callid, f.status]);
+          if (c.dir === "out") this._offer(c);
+          else this._peer(c);
+        }
+        return;
+      }
+      if (c.lastStatus === f.status) return;
+      c.lastStatus = f.status;
+      this.o.emit("Mesibo_onCallStatus", [c.callid, f.status]);
+    }
+    /** A tab-to-tab message about calls. */
+    onChannel(m) {
+      if (m.type === "callown" && m.from !== void 0) this._watch(m.callid);
+    }
+    /** The page goes away: end the owned call now rather than after the lock hand-over. */
+    close() {
+      var c = this.cur;
+      if (c && c.callid && c.state !== "ringing") this._hangupAtServer(c);
+    }
+    // ----- inside --------------------------------------------------------------------------------
+    _incoming(f) {
+      if (this.known.has(f.callid)) return;
+      this.known.set(f.callid, "ringing");
+      if (this.cur) return;
+      this.cur = {
+        callid: f.callid,
+        peer: f.peer,
+        video: !!f.video,
+        dir: "in",
+        state: "ringing",
+        pc: null,
+        stream: null,
+        ice: [],
+        connected: false
+      };
+      this.o.emit("Mesibo_onCall", [f.callid, f.peer, !!f.video]);
+      if (this.o.isLeader() && this.o.env.notify) {
+        this.o.env.notify("Incoming " + (f.video ? "video" : "voice") + " call", f.peer, "hubbub-call-" + f.callid);
+      }
+    }
+    _adopt(c, callid) {
+      if (c.callid) return;
+      c.callid = callid;
+      this.known.set(callid, "mine");
+      this._own(c);
+    }
+    /** Take the call's lock, then tell the other tabs: they wait on it to notice this tab dying. */
+    _own(c) {
+      var locks = this.o.locks, self = this;
+      if (!locks || !this.o.post) return Promise.resolve();
+      return new Promise(function(granted) {
+        locks.request(self._lockName(c.callid), function() {
+          granted();
+          return new Promise(function(release) {
+            c.release = release;
+          });
+        }).catch(function() {
+          granted();
+        });
+      }).then(function() {
+        self.o.post({ type: "callown", callid: c.callid });
+      });
+    }
+    _watch(callid) {
+      var locks = this.o.locks, self = this;
+      if (!locks || this.cur && this.cur.callid === callid && this.cur.release) return;
+      if (this.watching.has(callid) || this.known.get(callid) === "over") return;
+      this.watching.add(callid);
+      locks.request(this._lockName(callid), function() {
+        if (self.watching.delete(callid)) self.o.request({ t: "call_hangup", callid });
+        return null;
+      }).catch(function() {
+      });
+    }
+    _lockName(callid) {
+      return "hubbub-call:" + this.o.scope() + ":" + callid;
+    }
+    _hangupAtServer(c) {
+      var self = this;
+      this.o.request({ t: "call_hangup", callid: c.callid }).then(function(res) {
+        if (!res.ok && self.cur === c) self._finish(c, C.MESIBO_CALLSTATUS_COMPLETE);
+      });
+    }
+    _finish(c, status) {
+      if (c.state === "ended") return;
+      var callid = c.callid;
+      c.state = "ended";
+      if (callid) this.known.set(callid, "over");
+      if (c.pc) {
+        try {
+          c.pc.close();
+        } catch (e) {
+        }
+      }
+      if (c.media) c.media.then(function(s) {
+        if (s) s.getTracks().forEach(function(t) {
+          t.stop();
+        });
+      });
+      if (c.release) {
+        var r = c.release;
+        c.release = null;
+        r();
+      }
+      if (this.cur === c) this.cur = null;
+      this.o.emit("Mesibo_onCallStatus", [callid, status]);
+    }
+    _later(status, callid) {
+      var self = this;
+      Promise.resolve().then(function() {
+        self.o.emit("Mesibo_onCallStatus", [callid, status]);
+      });
+    }
+    _media(video) {
+      var self = this;
+      return this.o.env.getUserMedia({ audio: true, video: !!video }).then(function(s) {
+        if (self.cur && self.cur.state !== "ended") self.cur.stream = s;
+        self._show(self.setup.local, s, true);
+        return s;
+      }, function(e) {
+        console.warn("Hubbub: no camera/microphone for the call", e);
+        return null;
+      });
+    }
+    _show(id, stream, muted) {
+      var el = id ? this.o.env.element(id) : null;
+      if (!el) return;
+      el.srcObject = stream;
+      if (muted) el.muted = true;
+      if (el.play) {
+        var p = el.play();
+        if (p && p.catch) p.catch(function() {
+        });
+      }
+    }
+    async _peer(c) {
+      if (c.pc) return c.pc;
+      var pc = c.pc = new this.o.env.RTCPeerConnection({ iceServers: this.o.iceServers() || [] });
+      var self = this;
+      pc.onicecandidate = function(e) {
+        if (e.candidate && c.state !== "ended") self.o.request({ t: "call_signal", callid: c.callid, kind: "ice", data: e.candidate.toJSON() });
+      };
+      pc.ontrack = function(e) {
+        var stream2 = e.streams && e.streams[0] ? e.streams[0] : new MediaStream([e.track]);
+        self._show(c.video ? self.setup.remote : self.setup.audio || self.setup.remote, stream2, false);
+      };
+      pc.onconnectionstatechange = function() {
+        if (c.state === "ended") return;
+        if (pc.connectionState === "connected" && !c.connected) {
+          c.connected = true;
+          self.o.emit("Mesibo_onCallStatus", [c.callid, C.MESIBO_CALLSTATUS_CONNECTED]);
+        } else if (pc.connectionState === "disconnected") {
+          self.o.emit("Mesibo_onCallStatus", [c.callid, C.MESIBO_CALLSTATUS_RECONNECTING]);
+        } else if (pc.connectionState === "failed") {
+          self.hangup();
+        }
+      };
+      var stream = await c.media;
+      if (stream && c.state !== "ended") stream.getTracks().forEach(function(t) {
+        pc.addTrack(t, stream);
+      });
+      return pc;
+    }
+    async _offer(c) {
+      var pc = await this._peer(c);
+      if (c.state === "ended") return;
+      var offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      this.o.request({ t: "call_signal", callid: c.callid, kind: "sdp", data: { type: offer.type, sdp: offer.sdp } });
+    }
+    async _onSignal(f) {
+      var c = this.cur;
+      if (!c || c.callid !== f.callid || c.state === "ended" || c.state === "ringing") return;
+      var d = f.data || {};
+      if (f.kind === "mute") {
+        this.o.emit("Mesibo_onCallStatus", [c.callid, d.audio || d.video ? C.MESIBO_CALLSTATUS_MUTE : C.MESIBO_CALLSTATUS_UNMUTE]);
+        return;
+      }
+      var self = this;
+      c.chain = (c.chain || Promise.resolve()).then(function() {
+        return self._apply(c, f.kind, d);
+      }).catch(function(e) {
+        console.warn("Hubbub: call negotiation failed", e);
+      });
+    }
+    async _apply(c, kind, d) {
+      var pc = await this._peer(c);
+      if (c.state === "ended") return;
+      if (kind === "ice") {
+        if (!pc.remoteDescription) {
+          c.ice.push(d);
+          return;
+        }
+        await pc.addIceCandidate(d);
+        return;
+      }
+      await pc.setRemoteDescription(d);
+      for (var i = 0; i < c.ice.length; i++) await pc.addIceCandidate(c.ice[i]);
+      c.ice = [];
+      if (d.type === "offer") {
+        var answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        this.o.request({ t: "call_signal", callid: c.callid, kind: "sdp", data: { type: answer.type, sdp: answer.sdp } });
+      }
+    }
+    _toggle(kind) {
+      var c = this.cur;
+      if (!c || !c.stream) return false;
+      var muted = false;
+      c.stream.getTracks().forEach(function(t) {
+        if (t.kind === kind) {
+          t.enabled = !t.enabled;
+          muted = !t.enabled;
+        }
+      });
+      this._sendMute(c);
+      return muted;
+    }
+    _sendMute(c) {
+      if (!c.callid || c.state !== "answered" || !c.stream) return;
+      var off = function(kind) {
+        return c.stream.getTracks().some(function(t) {
+          return t.kind === kind && !t.enabled;
+        });
+      };
+      this.o.request({ t: "call_signal", callid: c.callid, kind: "mute", data: { audio: off("audio"), video: off("video") } });
+    }
+  };
+
+  // sdk/calls/index.js
+  function browserCallEnv(api) {
+    var hasNav = typeof navigator !== "undefined";
+    return {
+      RTCPeerConnection: typeof RTCPeerConnection === "function" ? RTCPeerConnection : null,
+      getUserMedia: function(c) {
+        if (!hasNav || !navigator.mediaDevices) return Promise.reject(new Error("no media devices (needs https or localhost)"));
+        return navigator.mediaDevices.getUserMedia(c);
+      },
+      element: function(id) {
+        return typeof document !== "undefined" ? document.getElementById(id) : null;
+      },
+      notify: function(title, body, tag) {
+        if (!api._notify || typeof Notification !== "function" || Notification.permission !== "granted") return;
+        try {
+          new Notification(title, { body, tag, requireInteraction: true });
+        } catch (e) {
+        }
+      }
+    };
+  }
+  var callMethods = {
+    /** Video elements for the next call: a muted one for the camera, one for the peer. */
+    setupVideoCall(localId, remoteId, video) {
+      this._calls().setupVideoCall(localId, remoteId, video);
+    },
+    /** The audio element that plays the peer in the next (voice) call. */
+    setupVoiceCall(audioId) {
+      this._calls().setupVoiceCall(audioId);
+    },
+    /** Calls `address` (video or voice per the last setup). Statuses come to Mesibo_onCallStatus. @returns {number} */
+    call(address) {
+      return this._calls().call(address);
+    },
+    /** Hubbub addition: a video call whatever the last setup. */
+    videoCall(address) {
+      return this._calls().call(address, true);
+    },
+    /** Hubbub addition: a voice call whatever the last setup. */
+    voiceCall(address) {
+      return this._calls().call(address, false);
+    },
+    /** Answers the call ringing in this tab; this tab then owns the camera, microphone and connection. */
+    answer(video) {
+      return this._calls().answer();
+    },
+    /** Ends, declines or cancels the current call; silent when there is none. @param {number} callid 0 = current */
+    hangup(callid) {
+      return this._calls().hangup();
+    },
+    /** mute(audio, video, enable), as mesibo's apps call it. */
+    mute(audio, video, enable) {
+      return this._calls().mute(audio, video, enable);
+    },
+    /** @returns {boolean} whether the microphone is now muted */
+    toggleAudioMute() {
+      return this._calls().toggleAudioMute();
+    },
+    /** @returns {boolean} whether the camera is now off */
+    toggleVideoMute() {
+      return this._calls().toggleVideoMute();
+    },
+    /** Hubbub addition: the current call ({callid, peer, video, incoming, state, answer(), hangup(), stats()}) or null. */
+    getActiveCall() {
+      return this._calls().active();
+    },
+    _calls() {
+      if (this._callManager) return this._callManager;
+      var self = this;
+      var deps = this._deps || {};
+      var env = deps.calls || browserCallEnv(this);
+      var locks = deps.callLocks !== void 0 ? deps.callLocks : typeof navigator !== "undefined" && navigator.locks ? navigator.locks : null;
+      this._callManager = new CallManager({
+        request: function(frame) {
+          return self._request(frame);
+        },
+        post: function(m) {
+          if (self._session && self._session.crossTab) self._session._post(m);
+        },
+        emit: function(name, args) {
+          self._emit(name, args);
+        },
+        isLeader: function() {
+          return !!(self._session && self._session.isLeader);
+        },
+        iceServers: function() {
+          return self._session && self._session.info && self._session.info.ice || [];
+        },
+        scope: function() {
+          return self._scope || "";
+        },
+        locks: locks && (!self._session || self._session.crossTab) ? locks : null,
+        env
+      });
+      return this._callManager;
+    },
+    /** The leader got a call frame from the server: every tab handles it. */
+    _callFrame(f) {
+      if (this._session && this._session.crossTab) this._session._post({ type: "callframe", frame: f });
+      this._calls().onFrame(f);
+    },
+    /** A tab message: a call frame the leader broadcast, or another tab taking a call. */
+    _callChannel(m) {
+      if (m.type === "callframe") {
+        if (m.leader) this._calls().onFrame(m.frame);
+        return true;
+      }
+      if (m.type === "callown") {
+        this._calls().onChannel(m);
+        return true;
+      }
+      return false;
     }
   };
 
@@ -2663,8 +3134,12 @@
           onLeader: function(isLeader) {
             self._emit("MesiboJS_onLeader", [isLeader]);
           },
+          onFrame: function(f) {
+            if (f.t === "call" || f.t === "call_signal") self._callFrame(f);
+          },
           onChannel: function(m) {
             if (m.type === "stored" && Array.isArray(m.records)) self._mergeRecords(m.records);
+            else self._callChannel(m);
           }
         }
       });
@@ -2675,6 +3150,7 @@
           if (s._visible()) self._flushReads();
         };
         this._onHide = function() {
+          if (self._callManager) self._callManager.close();
           self.stop();
           if (self._onShow) window.addEventListener("pageshow", self._onShow);
         };
@@ -3166,7 +3642,8 @@
     MesiboMessage,
     MesiboProfile,
     MesiboReadSession,
-    MesiboPresence
+    MesiboPresence,
+    CallManager
   };
   Object.keys(C).forEach(function(k) {
     globalThis[k] = C[k];

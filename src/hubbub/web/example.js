@@ -6,14 +6,16 @@
   var $ = function (id) { return document.getElementById(id); };
   var statusNames = {};
   var msgStatusNames = {};
+  var callStatusNames = {};
   Object.keys(window).forEach(function (k) {
     if (k.indexOf('MESIBO_STATUS_') === 0) statusNames[window[k]] = k.slice(14);
     if (k.indexOf('MESIBO_MSGSTATUS_') === 0) msgStatusNames[window[k]] = k.slice(17);
+    if (k.indexOf('MESIBO_CALLSTATUS_') === 0) callStatusNames[window[k]] = k.slice(18);
   });
   function msgStatus(s) { return msgStatusNames[s] || String(s); }
 
   // What this tab has shown, for people and for the end-to-end tests.
-  var state = { shown: [], statuses: [], connection: [], userObjects: [], seenIds: {} };
+  var state = { shown: [], statuses: [], connection: [], userObjects: [], seenIds: {}, calls: [] };
   window.hubbubExample = state;
 
   function render() {
@@ -25,11 +27,15 @@
   }
 
   function show(m, how) {
-    state.shown.push({ id: m.id, mid: m.mid, text: m.message, out: m.isOutgoing(), how: how, peer: m.peer });
+    state.shown.push({ id: m.id, mid: m.mid, text: m.message, out: m.isOutgoing(), how: how, peer: m.peer,
+      call: m.isCall() ? { missed: m.isMissedCall(), video: m.isVideoCall(), duration: m.getCallDuration(), status: m.status } : null });
     var li = document.createElement('li');
     li.className = m.isOutgoing() ? 'out' : 'in';
     li.id = 'm-' + m.id;
-    li.textContent = (m.isOutgoing() ? '→ ' + m.peer : '← ' + m.peer) + ': ' + m.message;
+    li.textContent = (m.isOutgoing() ? '→ ' + m.peer : '← ' + m.peer) + ': ' + (m.isCall()
+      ? (m.isMissedCall() ? 'Missed' : m.isOutgoingCall() ? 'Outgoing' : 'Incoming') + (m.isVideoCall() ? ' video' : ' voice') +
+        ' call' + (m.getCallDuration() ? ' (' + m.getCallDuration() + ' s)' : '')
+      : m.message);
     var meta = document.createElement('span');
     meta.className = 'meta';
     meta.textContent = how + ', ' + msgStatus(m.status);
@@ -58,7 +64,24 @@
       $('uobjlog').textContent += name + ' = ' + JSON.stringify(obj) + '\n';
       if (name === 'my_object') $('uobj').textContent = JSON.stringify(obj);
     },
-    MesiboJS_onLeader: function () { render(); }
+    MesiboJS_onLeader: function () { render(); },
+    // calls, as mesibo's messenger handles them
+    Mesibo_onCall: function (callid, from, video) {
+      state.calls.push({ on: 'call', callid: callid, from: from, video: video });
+      if (video) mesibo.setupVideoCall('localVideo', 'remoteVideo', true);
+      else mesibo.setupVoiceCall('remoteAudio');
+      $('callinfo').textContent = 'Incoming ' + (video ? 'video' : 'voice') + ' call from: ' + from;
+      $('answer').disabled = false;
+    },
+    Mesibo_onCallStatus: function (callid, status) {
+      state.calls.push({ on: 'status', callid: callid, status: status });
+      $('callinfo').textContent = 'call ' + callid + ': ' + (callStatusNames[status] || status);
+      if (status & MESIBO_CALLSTATUS_COMPLETE) {
+        $('answer').disabled = true;
+        mesibo.hangup(0);  // the messenger does this (twice) after a terminal status: must stay silent
+        mesibo.hangup(0);
+      }
+    }
   };
 
   var token = q.get('token'), appid = q.get('appid');
@@ -111,6 +134,19 @@
     e.preventDefault();
     mesibo.setUserObject('my_object', { name: 'Abc', city: e.target.city.value });
   });
+
+  /** Places a call the way mesibo's messenger does: set up the elements, then call(). */
+  window.placeCall = function (peer, video) {
+    if (video === false) mesibo.setupVoiceCall('remoteAudio');
+    else mesibo.setupVideoCall('localVideo', 'remoteVideo', true);
+    return mesibo.call(peer);
+  };
+  $('call').addEventListener('submit', function (e) {
+    e.preventDefault();
+    window.placeCall(e.target.peer.value, e.submitter ? e.submitter.name !== 'voice' : true);
+  });
+  $('answer').addEventListener('click', function () { mesibo.answer(true); });
+  $('hangup').addEventListener('click', function () { mesibo.hangup(0); });
 
   /** Sends text to peer the way mesibo apps do: show it at once, follow it by status callbacks. */
   window.sendText = function (peer, text) {
