@@ -253,8 +253,13 @@ export class CallManager {
     if (el.play) { var p = el.play(); if (p && p.catch) p.catch(function () {}); }
   }
 
-  async _peer(c) {
-    if (c.pc) return c.pc;
+  /** The call's RTCPeerConnection with the local tracks added (one promise, however many callers). */
+  _peer(c) {
+    if (!c.ready) c.ready = this._makePeer(c);
+    return c.ready;
+  }
+
+  async _makePeer(c) {
     var pc = c.pc = new this.o.env.RTCPeerConnection({ iceServers: this.o.iceServers() || [] });
     var self = this;
     pc.onicecandidate = function (e) {

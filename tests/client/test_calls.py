@@ -68,6 +68,7 @@ async def test_a_call_answered_and_ended(server: Any) -> None:
         assert inc["dir"] == "in" and inc["status"] == Status.CALLINCOMING and inc["peer"] == "alice"
         assert out["call"] == inc["call"] and out["call"]["video"] is True and out["call"]["answered"] is True
         assert out["call"]["status"] == S.COMPLETE and out["mid"] == inc["mid"]
+        assert out["cid"] == f"~call-{callid}"  # the server's cid namespace: no client cid can take it
         # history shows the record with its call status
         hist = await b.request("history", peer="alice")
         assert [(m["status"], m["call"]["callid"]) for m in hist["messages"]] == [(Status.CALLINCOMING, callid)]

@@ -16,7 +16,7 @@ import msgspec
 
 from ..private import private_file
 from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
-from ..protocol.frames import byte_len
+from ..protocol.frames import SERVER_CID, byte_len
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
@@ -491,20 +491,21 @@ class SQLiteStore:
         """
         def op(log: _Log) -> None:
             c = log.conn
+            cid = f"{SERVER_CID}call-{rec.callid}"  # in the server's namespace: no client cid collides
             info = {"callid": rec.callid, "video": rec.video, "status": rec.status, "answered": rec.answered,
                     "duration": rec.duration}
             cur = c.execute(
                 "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
                 "message, title, file, fwd, callinfo) VALUES(?,?,?,?,?,?,0,?,0,0,0,'','',NULL,0,?) "
                 "ON CONFLICT DO NOTHING",
-                (rec.app_id, rec.caller, rec.caller_address, f"call-{rec.callid}", rec.callee, rec.callee_address,
+                (rec.app_id, rec.caller, rec.caller_address, cid, rec.callee, rec.callee_address,
                  rec.ts, _json.encode(info).decode()))
             if cur.rowcount != 1:
                 return  # this call was recorded already
             mid = cur.lastrowid or 0
             common = dict(ts=rec.ts, mid=mid, **{"from": rec.caller_address}, gid=0, message="", title="", flag=0,
                           expiry=0, type=0, call=info)
-            log.append(rec.caller, _event(k="msg", cid=f"call-{rec.callid}", dir="out", peer=rec.callee_address,
+            log.append(rec.caller, _event(k="msg", cid=cid, dir="out", peer=rec.callee_address,
                                           status=int(Status.CALLOUTGOING), **common))
             incoming = Status.CALLINCOMING if rec.answered else Status.CALLMISSED
             log.append(rec.callee, _event(k="msg", dir="in", peer=rec.caller_address, status=int(incoming), **common))
