@@ -72,6 +72,7 @@ export class TabSession {
     this.ws = null;
     this.connGen = 0;
     this.connected = false;
+    this.welcomed = false;  // a welcome came at least once (tab mode then always resumes from `applied`)
     this.signedOut = false;
     this.authFailed = false;
     this.backoff = 0;
@@ -256,8 +257,12 @@ export class TabSession {
     ws.onopen = function () {
       if (gen !== self.connGen) return;
       var auth = { t: 'auth', v: PROTOCOL_VERSION, token: self.o.token, appid: self.o.appid };
-      if (after > 0) auth.after = after;
-      if (self.o.tabField) auth.tab = String(self.tabId);
+      if (self.o.tabField) {
+        // A tab's connection must say where it resumes (the device's cursor moves with other tabs'
+        // acks): the seq it applied, or 'cursor' while it has never been welcomed and holds nothing.
+        auth.tab = String(self.tabId);
+        auth.after = after > 0 || self.welcomed ? after : 'cursor';
+      } else if (after > 0) auth.after = after;
       ws.send(JSON.stringify(auth));
     };
     ws.onmessage = function (e) {
@@ -338,6 +343,7 @@ export class TabSession {
     switch (f.t) {
       case 'welcome':
         this.connected = true;
+        this.welcomed = true;
         this.backoff = 0;
         this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
         this.store.getLastSeq().then(function (last) {

@@ -57,12 +57,17 @@ class Settings:
     window: int = _s(1000, "events sent to a device before it must acknowledge", min=1, max=1_000_000)
     window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)",
                            min=1, max=4096 * MiB)
+    window_timeout: float = _s(60.0, "seconds a device may hold a full window unacknowledged before it is closed",
+                               min=0.01, max=24 * 3600.0)
     max_events_frame_bytes: int = _s(256 * 1024, "largest events frame, in bytes (an event larger than it goes alone)",
                                      min=1, max=64 * MiB)
     rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained", min=0.001, max=1e6)
     rate_burst: int = _s(2000, "frames a connection may send in a burst", min=1, max=10_000_000)
     rate_strikes: int = _s(200, "frames dropped for rate in a row before the connection is closed",
                            min=1, max=10_000_000)
+    max_connections: int = _s(10000, "WebSocket connections this node holds at once, authenticated or not",
+                              min=1, max=10_000_000)
+    max_pending_auth: int = _s(1000, "connections waiting to authenticate at once", min=1, max=10_000_000)
     auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate", min=0.01, max=3600.0)
     send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped",
                                 min=1024, max=4096 * MiB)

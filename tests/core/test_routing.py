@@ -375,7 +375,7 @@ async def test_tabs_of_one_device_keep_their_own_connections(harness: Harness) -
         tabs.append(d)
     # a third tab is over max_tabs; the tabs count as one device towards max_devices (1 here)
     third = Device(harness.hub)
-    await third.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t3"})
+    await third.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t3", "after": 0})
     assert "max_tabs" in (await third.next())["reason"]
     bob = await harness.device("bob")
     await bob.request("send", cid="x", to="alice", message="to every tab")
@@ -383,7 +383,7 @@ async def test_tabs_of_one_device_keep_their_own_connections(harness: Harness) -
         assert [e["message"] for e in await d.wait_events(1)] == ["to every tab"]
     # the same tab again replaces only that tab's connection
     again = Device(harness.hub)
-    await again.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t1"})
+    await again.feed({"t": "auth", "v": 1, "token": token, "appid": harness.appid, "tab": "t1", "after": 0})
     assert (await again.next())["t"] == "welcome"
     assert (await tabs[0].next_of("signout"))["t"] == "signout"
     assert tabs[1].transport.closed is None

@@ -274,6 +274,13 @@ test('no BroadcastChannel: each tab keeps its own connection (auth carries the t
   server.incoming('x');
   await until(() => tabs.every((t) => texts(t).length === 1), 2000);
   assert.equal(tabs[0].api.getSessionMode(), 'solo-fallback');
+  // a tab says where it resumes: 'cursor' while it holds nothing, then the seq it applied
+  const first = tabs[0].api._session.ws.sent.find((f) => f.t === 'auth');
+  assert.equal(first.after, 'cursor');
+  server.dropAll(1001);
+  await until(() => server.openCount === 2 && tabs.every((t) => t.api._session.connected), 2000, 'reconnected');
+  const again = tabs[0].api._session.ws.sent.find((f) => f.t === 'auth');
+  assert.equal(again.after, 1);
   tabs.forEach((t) => t.close());
 });
 

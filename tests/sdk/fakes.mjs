@@ -184,6 +184,11 @@ export class FakeServer {
         sock.serverClose(4001);
         return;
       }
+      if (f.tab !== undefined && f.after === undefined) {  // as the server: a tab says where it resumes
+        sock.push({ t: 'error', code: 'BADREQUEST', reason: 'auth: a connection with `tab` must send `after`' });
+        sock.serverClose(4000);
+        return;
+      }
       for (const other of this.sockets) {
         if (other !== sock && other.authed && other.readyState === 1 && !(this.tabConnections && f.tab && other.tab !== f.tab)) {
           other.push({ t: 'signout', reason: 'replaced by a newer connection of this device' });
@@ -193,8 +198,9 @@ export class FakeServer {
       sock.authed = true;
       sock.tab = f.tab;
       this.active = sock;
-      const after = f.after !== undefined ? f.after : this.cursor;
-      if (f.after !== undefined && f.after > this.cursor) this.cursor = f.after;
+      const seq = typeof f.after === 'number' ? Math.min(f.after, this.log.length) : undefined;
+      const after = seq !== undefined ? seq : this.cursor;  // none, or 'cursor': the device's cursor
+      if (seq !== undefined && seq > this.cursor) this.cursor = seq;
       sock.push({ t: 'welcome', v: 1, uid: 7, address: this.address, device: 'web', head: this.log.length, after, ts: Date.now(), limits: {} });
       const backlog = this.log.slice(after);
       for (let i = 0; i < backlog.length; i += 50) this._push(sock, backlog.slice(i, i + 50));

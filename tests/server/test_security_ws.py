@@ -51,3 +51,70 @@ async def test_item02_backlog_larger_than_send_buffer_reaches_an_offline_user(se
     await ws.send(json.dumps({"t": "ping", "r": 1}))  # still connected: not dropped as a slow reader
     assert json.loads(await asyncio.wait_for(ws.recv(), 10))["r"] == 1
     await ws.close()
+
+
+async def test_item12_deeply_nested_json_is_badframe_not_a_dropped_socket(server: Any) -> None:
+    ws, welcome = await raw(server, server.token("alice"))
+    assert welcome["t"] == "welcome"
+    await ws.send('{"t":"ping","r":5,"x":' + "[" * 20000 + "]" * 20000 + "}")
+    res = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert res["r"] == 5 and res["error"] == "BADFRAME"
+    await ws.send(json.dumps({"t": "ping", "r": 6}))  # the connection lives on
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["r"] == 6
+    await ws.close()
+
+
+@pytest.mark.settings(max_connections=3)
+async def test_item13_max_connections_edge_on_real_sockets(server: Any) -> None:
+    held = [await websockets.connect(server.ws_url) for _ in range(2)]
+    authed, _ = await raw(server, server.token("alice"))
+    over = await websockets.connect(server.ws_url)  # the fourth: accepted, told why, closed
+    rcvd = await closed_with(over)
+    assert rcvd is not None and rcvd.code == Close.TRY_AGAIN and "max_connections" in rcvd.reason
+    await held[0].close()
+    await asyncio.sleep(0.1)
+    again, welcome = await raw(server, server.token("bob"))  # a place came free
+    assert welcome["t"] == "welcome"
+    for ws in (held[1], authed, again):
+        await ws.close()
+
+
+@pytest.mark.settings(max_pending_auth=2)
+async def test_item13_max_pending_auth_edge_on_real_sockets(server: Any) -> None:
+    token = server.token("alice")
+    waiting = [await websockets.connect(server.ws_url) for _ in range(2)]
+    over = await websockets.connect(server.ws_url)
+    rcvd = await closed_with(over)
+    assert rcvd is not None and rcvd.code == Close.TRY_AGAIN and "max_pending_auth" in rcvd.reason
+    await waiting[0].send(json.dumps({"t": "auth", "v": 1, "token": token, "appid": server.appid}))
+    assert json.loads(await waiting[0].recv())["t"] == "welcome"
+    ws, welcome = await raw(server, server.token("bob"))  # one wait fewer: room for one more
+    assert welcome["t"] == "welcome"
+    for w in (*waiting, ws):
+        await w.close()
+
+
+async def test_item20_non_ascii_close_reason_reaches_the_peer(server: Any) -> None:
+    ws = await websockets.connect(server.ws_url)
+    await ws.send(json.dumps({"t": "ü" * 100}))  # an unknown frame type as the first frame
+    rcvd = await closed_with(ws)
+    assert rcvd is not None and rcvd.code == Close.PROTOCOL  # a close frame, not a dropped socket (1006)
+    assert "ü" not in rcvd.reason and len(rcvd.reason.encode()) <= 123
+
+
+async def test_item05_expired_token_closes_a_live_socket_4001(server: Any) -> None:
+    from hubbub.core.tokens import token_hash
+    token = server.token("alice")
+
+    async def expire_soon() -> None:
+        server.hub.store.db.execute("UPDATE tokens SET expires=? WHERE token_hash=?",
+                                    (server.hub.now() + 400, token_hash(token)))
+    server.call(expire_soon())
+    ws, welcome = await raw(server, token)  # valid now, expired in a moment
+    assert welcome["t"] == "welcome"
+    frames: list[dict[str, Any]] = []
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+    assert {"t": "error", "code": "AUTHFAIL", "reason": "token expired"} in frames
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.AUTHFAIL

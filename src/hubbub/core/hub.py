@@ -47,6 +47,8 @@ class Hub:
         self._acks: dict[tuple[int, str], tuple[int, str]] = {}
         self._acks_flushing = False
         self.calls = CallService(self)
+        self.connections = 0  # sessions of this node, authenticated or not
+        self.pending = 0      # of which still waiting to authenticate
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -108,6 +110,28 @@ class Hub:
         return sum(len(d) for d in self.sessions.values())
 
     # -- sessions -------------------------------------------------------------------------------
+
+    def admit(self) -> str | None:
+        """Count a new connection in, or say why the node has no room for it (`max_connections`,
+        `max_pending_auth`): a flood of sockets costs a refusal each, not the server's memory."""
+        s = self.settings
+        if self.connections >= s.max_connections:
+            return f"server full: {self.connections} connections (max_connections); try again later"
+        if self.pending >= s.max_pending_auth:
+            return f"{self.pending} connections waiting to authenticate (max_pending_auth); try again later"
+        self.connections += 1
+        self.pending += 1
+        return None
+
+    def authenticated(self) -> None:
+        """An admitted connection finished authenticating."""
+        self.pending -= 1
+
+    def release(self, pending: bool) -> None:
+        """An admitted connection is gone (`pending`: before it authenticated)."""
+        self.connections -= 1
+        if pending:
+            self.pending -= 1
 
     async def authenticate(self, token: str, appid: str) -> TokenInfo:
         info = await self.store.token(token_hash(token))
@@ -221,12 +245,24 @@ class Hub:
         while True:
             await asyncio.sleep(self.settings.expiry_sweep_interval)
             try:
-                due = await self.store.due(self.now(), 1000)
-                items = [(uid, seq) for uid, seq in due if not self.in_flight(uid, seq)]
-                if items:
-                    self.notify(await self.store.expire(items, self.now()))
+                await self.sweep_once()
             except Exception:
                 log.exception("expiry sweep failed")
+
+    SWEEP_PAGE = 1000
+
+    async def sweep_once(self) -> None:
+        """One pass over every overdue row, a page at a time: rows held by a connected device are
+        paged past, so they never stall the rows behind them."""
+        now, after = self.now(), (0, 0, 0)
+        while True:
+            due = await self.store.due(now, self.SWEEP_PAGE, after)
+            items = [(uid, seq) for _, uid, seq in due if not self.in_flight(uid, seq)]
+            if items:
+                self.notify(await self.store.expire(items, now))
+            if len(due) < self.SWEEP_PAGE:
+                return
+            after = due[-1]
 
     # -- messages -------------------------------------------------------------------------------
 

@@ -84,9 +84,17 @@ class Session:
         self._feeding = False  # inside feed(): the receive loop waits for us, so no ack can arrive
         self._tasks: list[asyncio.Task[Any]] = []
         self._sends = asyncio.Semaphore(s.window)
+        self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
         self.opened = time.monotonic()
         self.close_reason = ""
         self._writer_task = asyncio.ensure_future(self._writer())
+        refused = hub.admit()
+        self._admitted = self._pending = refused is None  # counted by the hub while it lives / until auth
+        if refused is not None:  # the server is full: say so and go, before any frame is read
+            self.state = CLOSING
+            self.close_reason = refused
+            self._tasks.append(asyncio.ensure_future(self._close_now(Close.TRY_AGAIN, refused)))
+            return
         self._tasks.append(asyncio.ensure_future(self._auth_deadline()))
 
     # -- input from the I/O layer ---------------------------------------------------------------
@@ -115,17 +123,17 @@ class Session:
             if self.strikes >= self.hub.settings.rate_strikes:
                 await self.close(Close.RATELIMIT, "too many frames: rate limit exceeded")
                 return
+            # dropped unread: only its head is looked at, for the `r` to answer
             self.error("RATELIMIT", f"over {self.hub.settings.rate_limit:g} frames per second; frame dropped",
-                       _peek_r(text))
+                       f.peek_r(text))
             return
         self.strikes = 0
         try:
             frame = f.decode(text)
         except ProtocolError as exc:
+            self.error(exc.code, exc.reason, exc.r)
             if self.state == NEW:
-                await self.close(Close.PROTOCOL, f"{exc.code}: {exc.reason}")
-            else:
-                self.error(exc.code, exc.reason, exc.r)
+                await self.close(Close.PROTOCOL, f"{exc.code}: the first frame must be a valid auth frame")
             return
         if self.state == NEW:
             await self._auth(frame)
@@ -150,9 +158,12 @@ class Session:
         if self.state == CLOSED:
             return
         self.state = CLOSED
-        for t in self._tasks:
-            t.cancel()
+        self._cancel_tasks()
         self._writer_task.cancel()
+        self._unstall()
+        if self._admitted:
+            self.hub.release(self._pending)
+            self._admitted = self._pending = False
         self.hub.detach(self)
 
     # -- output ---------------------------------------------------------------------------------
@@ -188,17 +199,26 @@ class Session:
             return
         self.state = CLOSING
         self.close_reason = reason
-        for t in self._tasks:  # no new events: what is in flight is what the client may still ack
-            t.cancel()
+        self._cancel_tasks()  # no new events: what is in flight is what the client may still ack
         try:
             await asyncio.wait_for(self._settle(), self.hub.settings.close_grace)
         except (asyncio.TimeoutError, Exception):
             pass
+        await self._close_now(code, reason)
+
+    async def _close_now(self, code: int, reason: str) -> None:
         await self.closed()
         try:
-            await self.transport.close(int(code), reason[:120])
+            await self.transport.close(int(code), close_reason(reason))
         except Exception:  # the socket may already be gone
             pass
+
+    def _cancel_tasks(self) -> None:
+        """Stop the session's tasks, but not the one running this close (the token deadline, say)."""
+        me = asyncio.current_task()
+        for t in self._tasks:
+            if t is not me:
+                t.cancel()
 
     async def _settle(self) -> None:
         """Until every queued frame was written and, unless the receive loop waits for us, acked."""
@@ -240,6 +260,12 @@ class Session:
             self.error("BADVERSION", f"this server speaks protocol version {PROTOCOL_VERSION}", frame.r)
             await self.close(Close.PROTOCOL, "unsupported protocol version")
             return
+        if frame.tab is not None and frame.after is None:
+            # another tab's ack moved the device's cursor: resuming from it would skip events
+            self.error("BADREQUEST", "auth: a connection with `tab` must send `after` (a seq, or \"cursor\")",
+                       frame.r)
+            await self.close(Close.PROTOCOL, "auth: a connection with tab must send after")
+            return
         try:
             ident = await self.hub.authenticate(frame.token, frame.appid)
         except ProtocolError as exc:
@@ -252,17 +278,24 @@ class Session:
         refused = self.hub.attach(self, ident)
         if refused:
             self.error("TOOMANYDEVICES", refused)
-            await self.close(Close.TOOMANYDEVICES, refused)
+            limit = "max_tabs" if "max_tabs" in refused else "max_devices"
+            await self.close(Close.TOOMANYDEVICES, f"TOOMANYDEVICES: over {limit}")  # no user strings
             return
         self.ident = ident
         self.state = OPEN
+        self._pending = False
+        self.hub.authenticated()
         head = await self.hub.store.head(ident.uid)
         cursor = await self.hub.store.cursor(ident.uid, ident.device)
-        after = cursor if frame.after is None else min(frame.after, head)
+        after = cursor if frame.after is None or frame.after == "cursor" else min(frame.after, head)
         if after > cursor:  # the client applied more than it managed to acknowledge
             await self.hub.ack(ident, after)
+            if self.state != OPEN:  # the socket went meanwhile: start nothing
+                return
         self.acked = self.sent_upto = after
-        self.known_head = head
+        # a commit during the await above may have raised known_head already: never lower it
+        self.known_head = max(self.known_head, head)
+        self._tasks.append(asyncio.ensure_future(self._token_deadline(ident.expires)))
         s = self.hub.settings
         self.emit(f.encode({"t": "welcome", "v": PROTOCOL_VERSION, "uid": ident.uid, "address": ident.address,
                             "device": ident.device, "head": head, "after": after, "ts": self.hub.now(),
@@ -283,6 +316,13 @@ class Session:
             self.known_head = head
             self._wake.set()
 
+    async def _token_deadline(self, expires: int) -> None:
+        """The token expires while connected: the connection ends with it (4001)."""
+        while (left := expires - self.hub.now()) > 0:
+            await asyncio.sleep(min(left / 1000, 86400.0))
+        self.error("AUTHFAIL", "token expired")
+        await self.close(Close.AUTHFAIL, "AUTHFAIL: token expired")
+
     async def _pusher(self) -> None:
         """Send the log after `sent_upto` in frames capped in bytes, within the window of events and
         of bytes; an ack gives the credit back."""
@@ -298,6 +338,7 @@ class Session:
                     room = s.window - (self.sent_upto - self.acked)
                     room_bytes = s.window_bytes - self._inflight_bytes
                     if room <= 0 or room_bytes <= 0:
+                        self._stalled()
                         break  # wait for an ack
                     items, overdue = await self.hub.store.events_after(
                         uid, self.sent_upto, min(room, 500), self.hub.now(), min(frame_room, room_bytes))
@@ -311,6 +352,8 @@ class Session:
                         self._inflight.append((self.sent_upto, size))
                         self._inflight_bytes += size
                     self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
+                    if self.sent_upto - self.acked >= s.window or self._inflight_bytes >= s.window_bytes:
+                        self._stalled()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -322,11 +365,29 @@ class Session:
         if seq <= self.acked:
             return
         self.acked = seq
+        self._unstall()
         while self._inflight and self._inflight[0][0] <= seq:
             self._inflight_bytes -= self._inflight.popleft()[1]
         if self.sent_upto < self.known_head:
             self._wake.set()  # credit came back
         self.hub.ack_later(self.ident, seq)  # type: ignore[arg-type]
+
+    def _stalled(self) -> None:
+        """The window is full: the client has `window_timeout` seconds to ack something."""
+        if self._stall is None:
+            self._stall = asyncio.get_running_loop().call_later(self.hub.settings.window_timeout,
+                                                                self._window_overdue)
+
+    def _unstall(self) -> None:
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _window_overdue(self) -> None:
+        self._stall = None
+        reason = "no ack for a full window within window_timeout"
+        self.error("RATELIMIT", reason)
+        asyncio.ensure_future(self.close(Close.RATELIMIT, reason))
 
     async def _call(self, handler: Callable[["Session", Any], Awaitable[dict[str, Any] | None]],
                     frame: f.ClientFrame) -> None:
@@ -343,14 +404,13 @@ class Session:
             self.reply(frame.r, **result)
 
 
-def _peek_r(text: str | bytes) -> Any:
-    """The request id of a frame we will not parse fully (rate-limited), if it is cheap to find."""
-    try:
-        raw = f._loose.decode(text)
-    except Exception:
-        return None
-    r = raw.get("r") if isinstance(raw, dict) else None
-    return r if isinstance(r, (int, str)) else None
+CLOSE_REASON_BYTES = 123
+"""RFC 6455: a close frame's payload is at most 125 bytes, 2 of them the code."""
+
+
+def close_reason(reason: str) -> str:
+    """`reason` cut to what a close frame holds, on a UTF-8 character boundary."""
+    return reason.encode()[:CLOSE_REASON_BYTES].decode("utf-8", "ignore")
 
 
 async def _ack(s: Session, fr: f.Ack) -> None:

@@ -109,6 +109,7 @@ class Close(IntEnum):
     GOING_AWAY = 1001
     TOO_BIG = 1009
     INTERNAL = 1011
+    TRY_AGAIN = 1013
     PROTOCOL = 4000
     AUTHFAIL = 4001
     SIGNOUT = 4002

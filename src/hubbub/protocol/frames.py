@@ -6,6 +6,7 @@ malformed one is decoded a second time, loosely, only to name the error and echo
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
@@ -44,7 +45,7 @@ class Auth(Frame, tag="auth"):
     v: int
     token: Annotated[str, Meta(max_length=512)]
     appid: Annotated[str, Meta(max_length=256)]
-    after: Annotated[int, Meta(ge=0)] | None = None
+    after: Annotated[int, Meta(ge=0)] | Literal["cursor"] | None = None
     tab: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 
 
@@ -192,10 +193,32 @@ def byte_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())
 
 
+PEEK_BYTES = 256
+_PEEK_R = re.compile(r'"r"\s*:\s*(-?[0-9]{1,16}(?![0-9.eE])|"[^"\\]{0,64}")')
+
+
+def peek_r(data: str | bytes) -> int | str | None:
+    """The `r` of a frame that is not parsed (dropped for rate, or nested too deeply), read from its
+    first PEEK_BYTES only, so looking costs the same whatever the frame holds."""
+    head = data[:PEEK_BYTES]
+    text = head.decode("utf-8", "ignore") if isinstance(head, bytes) else head
+    m = _PEEK_R.search(text)
+    if m is None:
+        return None
+    value = m.group(1)
+    return value[1:-1] if value.startswith('"') else int(value)
+
+
+def _too_deep(data: str | bytes) -> ProtocolError:
+    return ProtocolError("BADFRAME", "frame nested too deeply", peek_r(data))
+
+
 def decode(data: str | bytes) -> ClientFrame:
     """Parse one client frame, or raise ProtocolError naming what is wrong (and the frame's `r`)."""
     try:
         return _decoder.decode(data)
+    except RecursionError:
+        raise _too_deep(data) from None
     except msgspec.ValidationError as exc:
         raw = _explain(data)
         r = raw.get("r") if isinstance(raw.get("r"), (int, str)) else None
@@ -212,6 +235,8 @@ def _explain(data: str | bytes) -> dict[str, Any]:
         raw = _loose.decode(data)
     except msgspec.DecodeError:
         return {}
+    except RecursionError:
+        raise _too_deep(data) from None
     if not isinstance(raw, dict):
         raise ProtocolError("BADFRAME", "a frame must be a JSON object")
     return raw

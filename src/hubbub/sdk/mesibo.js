@@ -912,6 +912,7 @@
       this.ws = null;
       this.connGen = 0;
       this.connected = false;
+      this.welcomed = false;
       this.signedOut = false;
       this.authFailed = false;
       this.backoff = 0;
@@ -1139,8 +1140,10 @@
       ws.onopen = function() {
         if (gen !== self.connGen) return;
         var auth = { t: "auth", v: PROTOCOL_VERSION, token: self.o.token, appid: self.o.appid };
-        if (after > 0) auth.after = after;
-        if (self.o.tabField) auth.tab = String(self.tabId);
+        if (self.o.tabField) {
+          auth.tab = String(self.tabId);
+          auth.after = after > 0 || self.welcomed ? after : "cursor";
+        } else if (after > 0) auth.after = after;
         ws.send(JSON.stringify(auth));
       };
       ws.onmessage = function(e) {
@@ -1246,6 +1249,7 @@
       switch (f.t) {
         case "welcome":
           this.connected = true;
+          this.welcomed = true;
           this.backoff = 0;
           this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
           this.store.getLastSeq().then(function(last) {

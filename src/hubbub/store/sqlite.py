@@ -416,10 +416,12 @@ class SQLiteStore:
         _, touched = await self._write(op)
         return touched
 
-    async def due(self, now: int, limit: int) -> list[tuple[int, int]]:
-        """(uid, seq) of incoming messages past their deadline that no device acknowledged."""
-        return [(r[0], r[1]) for r in self._q("SELECT uid, seq FROM events WHERE state=0 AND deadline<? LIMIT ?",
-                                              (now, limit))]
+    async def due(self, now: int, limit: int, after: tuple[int, int, int] = (0, 0, 0)) -> list[tuple[int, int, int]]:
+        """(deadline, uid, seq) of incoming messages past their deadline that no device acknowledged,
+        oldest first, starting past `after` (the last row of the previous page)."""
+        return [(r[0], r[1], r[2]) for r in self._q(
+            "SELECT deadline, uid, seq FROM events WHERE state=0 AND deadline<? AND (deadline, uid, seq) > (?,?,?) "
+            "ORDER BY deadline, uid, seq LIMIT ?", (now, *after, limit))]
 
     async def expire(self, items: list[tuple[int, int]], now: int) -> Touched:
         """Expire these (uid, seq) messages if still unacknowledged past their deadline; senders get EXPIRED."""
@@ -539,11 +541,11 @@ class SQLiteStore:
         """edit / recall (own messages, to everyone who has it) or delete (for this user's devices)."""
         def op(log: _Log) -> None:
             c = log.conn
-            m = c.execute("SELECT sender, from_addr, to_uid, to_addr, gid FROM messages WHERE mid=? AND app_id=?",
-                          (mid, app_id)).fetchone()
+            m = c.execute("SELECT sender, from_addr, to_uid, to_addr, gid, recalled FROM messages "
+                          "WHERE mid=? AND app_id=?", (mid, app_id)).fetchone()
             if m is None:
                 raise LookupError("no such message")
-            sender, from_addr, to_uid, to_addr, gid = m
+            sender, from_addr, to_uid, to_addr, gid, recalled = m
             parties = {sender} | {r[0] for r in c.execute("SELECT uid FROM events WHERE mid=?", (mid,))}
             if uid not in parties:
                 raise LookupError("no such message")
@@ -557,6 +559,8 @@ class SQLiteStore:
                 return
             if uid != sender:
                 raise PermissionError("only the sender may edit or recall a message")
+            if recalled and op_name == "edit":  # an edit would bring back the text the recall wiped
+                raise PermissionError("a recalled message cannot be edited")
             if op_name == "edit":
                 c.execute("UPDATE messages SET message=?, edited=1 WHERE mid=?", (text or "", mid))
             else:
