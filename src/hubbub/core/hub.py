@@ -46,6 +46,7 @@ class Hub:
         self._background: set[asyncio.Task[Any]] = set()
         self._acks: dict[tuple[int, str], tuple[int, str]] = {}
         self._acks_flushing = False
+        self._acks_storing: dict[tuple[int, str], tuple[int, str]] = {}  # the batch being committed
         self.calls = CallService(self)
         self.connections = 0  # sessions of this node, authenticated or not
         self.pending = 0      # of which still waiting to authenticate
@@ -221,10 +222,12 @@ class Hub:
         try:
             while self._acks:
                 batch, self._acks = self._acks, {}
+                self._acks_storing = batch
                 acks = [(uid, device, seq, address) for (uid, device), (seq, address) in batch.items()]
                 self.notify(await self.store.ack(acks, self.now()))
         finally:
             self._acks_flushing = False
+            self._acks_storing = {}
 
     def expire(self, items: list[tuple[int, int]]) -> None:
         """Expire these (uid, seq) messages in the background (found overdue while pushing)."""
@@ -257,7 +260,9 @@ class Hub:
         now, after = self.now(), (0, 0, 0)
         while True:
             due = await self.store.due(now, self.SWEEP_PAGE, after)
-            items = [(uid, seq) for _, uid, seq in due if not self.in_flight(uid, seq)]
+            # an ack taken in but not committed yet may make these DELIVERED: they wait for the next sweep
+            acking = {uid for uid, _device in (*self._acks, *self._acks_storing)}
+            items = [(uid, seq) for _, uid, seq in due if uid not in acking and not self.in_flight(uid, seq)]
             if items:
                 self.notify(await self.store.expire(items, now))
             if len(due) < self.SWEEP_PAGE:
