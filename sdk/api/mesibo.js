@@ -509,11 +509,17 @@ export class Mesibo {
         this._applyProfile(ev);
         return;
       case 'group': {
+        // group events carry the change (added / removed), not the member list: apply it to a list
+        // fetched earlier with getMembers(); a group this user left or that is gone drops its list
         var p = this.getProfile('', ev.gid);
         if (ev.name !== undefined) p.name = ev.name;
-        if (Array.isArray(ev.members)) {
-          var api = this;
-          p._members = ev.members.map(function (x) { return new MesiboGroupMember(api, x); });
+        if (ev.op === 'removed' || ev.op === 'delete') {
+          p._members = null;
+        } else if (Array.isArray(p._members) && (ev.added || ev.removed)) {
+          var api = this, added = ev.added || [];
+          var drop = new Set((ev.removed || []).concat(added.map(function (x) { return x.address; })));
+          p._members = p._members.filter(function (m) { return !drop.has(m.address); })
+            .concat(added.map(function (x) { return new MesiboGroupMember(api, x); }));
           this._emit('Mesibo_onGroupMembers', [p, p._members]);
         }
         this._emit('Mesibo_onProfileUpdated', [p]);

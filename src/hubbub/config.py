@@ -79,6 +79,13 @@ class Settings:
                                    min=1, max=100 * 525600)
     max_history_page: int = _s(200, "most messages one history request returns", min=1, max=10_000)
     max_group_members: int = _s(1000, "most members of one group", min=1, max=1_000_000)
+    max_groups_per_user: int = _s(100, "most groups one user may have created (and not deleted) at once",
+                                  min=1, max=1_000_000)
+    group_ops_per_minute: int = _s(60, "group admin operations (create, set, members, delete) per user per minute",
+                                   min=1, max=1_000_000)
+    user_write_bytes: int = _s(32 * MiB, "bytes one user's requests may add to event logs per user_write_interval",
+                               min=1024, max=1024 * 1024 * MiB)
+    user_write_interval: float = _s(60.0, "seconds over which user_write_bytes refills", min=0.001, max=86400.0)
     max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=64, max=1024 * MiB)
     max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
     expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)

@@ -297,6 +297,14 @@ test('profiles, presence, subscribe, block, groups', async () => {
   await gp.getMembers(10, false, { Mesibo_onGroupMembers: (p, m) => { members = m; } });
   assert.deepEqual(members.map((m) => m.getAddress()), ['alice', 'bob']);
   assert.ok(members[0].isAdmin());
+  // a group event carries the change, not the list: the SDK applies it to the list it fetched
+  let announced = null;
+  api.setListener({ Mesibo_onGroupMembers: (p, m) => { announced = m; } });
+  server._append({ k: 'group', op: 'members', gid: 5, name: 'Team', flag: 0, count: 2,
+    added: [{ address: 'carol', flags: 31, admin: false }], removed: ['bob'] });
+  await until(() => announced !== null, 1000, 'members after the delta');
+  assert.deepEqual(announced.map((m) => m.getAddress()), ['alice', 'carol']);
+  assert.equal(announced[0].isAdmin(), true);
   t.close();
 });
 

@@ -21,6 +21,7 @@ from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
 from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touched
+from .quota import Buckets
 from .session import Session
 from .tokens import token_hash
 
@@ -31,6 +32,9 @@ log = logging.getLogger("hubbub.hub")
 
 REALTIME_GRACE_MS = 30_000
 """An expiry-0 message reaches devices online now; if they drop before it arrives, it expires after this."""
+
+EVENT_BYTES = 200
+"""What one event costs in a log besides its text (fields, keys, row): the write quota's estimate."""
 
 
 class Hub:
@@ -50,6 +54,9 @@ class Hub:
         self.calls = CallService(self)
         self.connections = 0  # sessions of this node, authenticated or not
         self.pending = 0      # of which still waiting to authenticate
+        # quotas per user, on this node (see docs/security.md)
+        self._writes = Buckets(settings.user_write_bytes, settings.user_write_interval)
+        self._group_ops = Buckets(settings.group_ops_per_minute, 60.0)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -277,12 +284,30 @@ class Hub:
             raise LookupError(address)
         return user.uid
 
-    async def send(self, ident: TokenInfo, fr: f.Send) -> dict[str, Any]:
-        """Validate and commit one send. Nothing may suspend before store.send enqueues it (ordering)."""
-        result = await self._new_send(ident, fr)
+    # -- quotas ---------------------------------------------------------------------------------
+
+    def _spend(self, uid: int, cost: int) -> None:
+        """Charge `cost` bytes of log writes to uid, or refuse with RATELIMIT when its budget is spent."""
+        if not self._writes.take(uid, cost):
+            s = self.settings
+            raise ProtocolError("RATELIMIT", f"over user_write_bytes ({s.user_write_bytes} bytes of log writes per "
+                                             f"{s.user_write_interval:g} s); try again later")
+
+    def _group_op(self, ident: TokenInfo) -> None:
+        if not self._group_ops.take(ident.uid, 1):
+            raise ProtocolError("RATELIMIT", f"over group_ops_per_minute ({self.settings.group_ops_per_minute}); "
+                                             "try again later")
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def send(self, ident: TokenInfo, fr: f.Send, quota: bool = True) -> dict[str, Any]:
+        """Validate and commit one send. Nothing may suspend before store.send enqueues it (ordering).
+
+        `quota`: charge the bytes it writes to the sender (not for the trusted backend API)."""
+        result = await self._new_send(ident, fr, quota)
         return {"mid": result.mid, "cid": result.cid, "status": result.status, "ts": result.ts, "dup": result.dup}
 
-    async def _new_send(self, ident: TokenInfo, fr: f.Send) -> SendResult:
+    async def _new_send(self, ident: TokenInfo, fr: f.Send, quota: bool) -> SendResult:
         s = self.settings
         now = self.now()
         if len(fr.message.encode()) + len(fr.title.encode()) > s.max_message_bytes:
@@ -293,7 +318,7 @@ class Hub:
             # a resend of a message committed earlier keeps its answer, whatever changed since
             return await self.store.sent(ident.app_id, ident.uid, fr.cid) or SendResult(0, fr.cid, int(status), now)
 
-        to_uid, to_address = 0, ""
+        to_uid, to_address, logs = 0, "", 2
         if fr.gid:
             group = await self.store.group(fr.gid, with_members=True)
             if group is None or group.app_id != ident.app_id or not group.active:
@@ -306,6 +331,7 @@ class Hub:
                 expiry = min(group.expiry, s.max_expiry)
             if expiry == 0 and not any(self.online(m.uid) for m in group.members if m.uid != ident.uid):
                 return await fail(Status.USEROFFLINE)
+            logs = len(group.members) + 1
         else:
             if not fr.to:
                 raise ProtocolError("BADREQUEST", "send needs `to` or `gid`")
@@ -324,9 +350,14 @@ class Hub:
             if self.files is None:
                 raise ProtocolError("BADREQUEST", "this server stores no files")
             file = await self.files.attach(ident, file)
+        cost = logs * (EVENT_BYTES + len(fr.message.encode()) + len(fr.title.encode()) + (len(str(file)) if file else 0))
+        if quota:
+            self._spend(ident.uid, cost)  # charged before the commit: concurrent sends see it at once
         msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,
                          fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
         result, touched = await self.store.send(msg)
+        if quota and result.dup:
+            self._writes.charge(ident.uid, -cost)  # a resend writes nothing
         self.notify(touched)
         return result
 
@@ -410,7 +441,11 @@ class Hub:
             if self.files is None:
                 raise ProtocolError("BADREQUEST", "this server stores no files")
             await self.files.picture(ident, fr.picture)
-        self.notify(await self.store.set_profile(ident.uid, fields, self.now()))
+        self._spend(ident.uid, 0)  # the audience is known after the write: charged then
+        touched = await self.store.set_profile(ident.uid, fields, self.now())
+        size = EVENT_BYTES + sum(len(v.encode()) for v in fields.values() if v)
+        self._writes.charge(ident.uid, len(touched) * size)
+        self.notify(touched)
         return {}
 
     async def profiles(self, ident: TokenInfo, fr: f.Profiles) -> dict[str, Any]:
@@ -447,6 +482,13 @@ class Hub:
             uids.append(await self._target(ident, a))
         return uids
 
+    async def _addable(self, ident: TokenInfo, uids: list[int], addresses: list[str]) -> None:
+        """Nobody is put in a group by a user it blocked."""
+        refusing = set(await self.store.blockers(uids, ident.uid))
+        if refusing:
+            names = [a for u, a in zip(uids, dict.fromkeys(addresses)) if u in refusing]
+            raise ProtocolError("FORBIDDEN", f"{', '.join(names[:20])} may not be added to a group by you")
+
     async def _admin_group(self, ident: TokenInfo, gid: int, allow_self_only: bool = False) -> Group:
         group = await self.store.group(gid, with_members=True)
         if group is None or group.app_id != ident.app_id or not group.active:
@@ -459,17 +501,27 @@ class Hub:
         return group
 
     async def group_create(self, ident: TokenInfo, fr: f.GroupCreate) -> dict[str, Any]:
+        s = self.settings
         others = await self._uids(ident, fr.members)
-        if len(others) + 1 > self.settings.max_group_members:
-            raise ProtocolError("TOOBIG", f"a group has at most {self.settings.max_group_members} members")
+        if len(others) + 1 > s.max_group_members:
+            raise ProtocolError("TOOBIG", f"a group has at most {s.max_group_members} members")
+        await self._addable(ident, others, fr.members)
+        if await self.store.groups_created(ident.uid) >= s.max_groups_per_user:
+            raise ProtocolError("RATELIMIT", f"you have created max_groups_per_user ({s.max_groups_per_user}) "
+                                             "groups; delete one first")
+        self._group_op(ident)
         members = [(ident.uid, int(MemberFlag.ALL), True)] + [(u, int(MemberFlag.ALL), False)
                                                               for u in others if u != ident.uid]
-        gid, touched = await self.store.create_group(ident.app_id, fr.name, fr.flag, 0, members, self.now())
+        self._spend(ident.uid, len(members) * (EVENT_BYTES + len(fr.name.encode())))
+        gid, touched = await self.store.create_group(ident.app_id, fr.name, fr.flag, 0, members, self.now(),
+                                                     creator=ident.uid)
         self.notify(touched)
         return {"gid": gid}
 
     async def group_set(self, ident: TokenInfo, fr: f.GroupSet) -> dict[str, Any]:
-        await self._admin_group(ident, fr.gid)
+        group = await self._admin_group(ident, fr.gid)
+        self._group_op(ident)
+        self._spend(ident.uid, len(group.members) * (EVENT_BYTES + len((fr.name or group.name).encode())))
         self.notify(await self.store.set_group(fr.gid, fr.name, fr.flag, None, None, self.now()))
         return {"gid": fr.gid}
 
@@ -482,6 +534,10 @@ class Hub:
             raise ProtocolError("FORBIDDEN", "only group admins may change members (anyone may remove itself)")
         if len({m.uid for m in group.members} | set(add)) > self.settings.max_group_members:
             raise ProtocolError("TOOBIG", f"a group has at most {self.settings.max_group_members} members")
+        await self._addable(ident, add, fr.add)
+        self._group_op(ident)
+        delta = sum(len(a.encode()) + 40 for a in [*fr.add, *fr.remove])
+        self._spend(ident.uid, len(group.members) * (EVENT_BYTES + delta) + len(add) * EVENT_BYTES)
         self.notify(await self.store.edit_members(fr.gid, [(u, fr.flags, fr.admin) for u in add], remove,
                                                   self.now()))
         return {"gid": fr.gid}
@@ -499,7 +555,9 @@ class Hub:
         return {"groups": [self.group_json(g) for g in await self.store.groups_of(ident.uid) if g.active]}
 
     async def group_delete(self, ident: TokenInfo, fr: f.GroupDelete) -> dict[str, Any]:
-        await self._admin_group(ident, fr.gid)
+        group = await self._admin_group(ident, fr.gid)
+        self._group_op(ident)
+        self._spend(ident.uid, len(group.members) * EVENT_BYTES)
         self.notify(await self.store.delete_group(fr.gid, self.now()))
         return {"gid": fr.gid}
 

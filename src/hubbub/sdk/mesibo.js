@@ -3563,11 +3563,18 @@
         case "group": {
           var p = this.getProfile("", ev.gid);
           if (ev.name !== void 0) p.name = ev.name;
-          if (Array.isArray(ev.members)) {
-            var api = this;
-            p._members = ev.members.map(function(x) {
+          if (ev.op === "removed" || ev.op === "delete") {
+            p._members = null;
+          } else if (Array.isArray(p._members) && (ev.added || ev.removed)) {
+            var api = this, added = ev.added || [];
+            var drop = new Set((ev.removed || []).concat(added.map(function(x) {
+              return x.address;
+            })));
+            p._members = p._members.filter(function(m2) {
+              return !drop.has(m2.address);
+            }).concat(added.map(function(x) {
               return new MesiboGroupMember(api, x);
-            });
+            }));
             this._emit("Mesibo_onGroupMembers", [p, p._members]);
           }
           this._emit("Mesibo_onProfileUpdated", [p]);

@@ -330,7 +330,7 @@ async def op_message(ctx: Ctx, req: MessageOp) -> Res:
         fr = f.Send(cid=cid, to=to, gid=m.gid, message=m.message, title=m.title, flag=m.flag, expiry=m.expiry,
                     type=m.type)
         try:
-            res = await ctx.hub.send(ident, fr)
+            res = await ctx.hub.send(ident, fr, quota=False)
         except ProtocolError as e:
             raise OpError(e.code, e.reason, "message") from None
         results.append(SendOut(to=to, gid=m.gid, mid=res["mid"], cid=res["cid"], status=res["status"]))

@@ -65,7 +65,8 @@ CREATE INDEX IF NOT EXISTS messages_group ON messages(gid, mid) WHERE gid != 0;
 CREATE TABLE IF NOT EXISTS hidden(uid INTEGER NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(uid, mid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS groups(
   gid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, name TEXT NOT NULL, flag INTEGER NOT NULL,
-  expiry INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL);
+  expiry INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL,
+  creator INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS members(
   gid INTEGER NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL, admin INTEGER NOT NULL,
   PRIMARY KEY(gid, uid)) WITHOUT ROWID;
@@ -86,6 +87,7 @@ CREATE INDEX IF NOT EXISTS attachments_mid ON attachments(mid);
 """
 PICTURES = "CREATE INDEX IF NOT EXISTS users_picture ON users(picture) WHERE picture != ''"
 """Made after `_upgrade`, which rebuilds the users table (and would drop it)."""
+
 
 def _upgrade(conn: sqlite3.Connection) -> None:
     """Bring a database made before uids were AUTOINCREMENT up to date, so that no uid is reused.
@@ -118,6 +120,9 @@ def _add_columns(conn: sqlite3.Connection) -> None:
     """Columns added since a database was made (ALTER TABLE ADD COLUMN is instant in SQLite)."""
     if "callinfo" not in {r[1] for r in conn.execute("PRAGMA table_info(messages)")}:
         conn.execute("ALTER TABLE messages ADD COLUMN callinfo TEXT")
+    if "creator" not in {r[1] for r in conn.execute("PRAGMA table_info(groups)")}:
+        conn.execute("ALTER TABLE groups ADD COLUMN creator INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX IF NOT EXISTS groups_creator ON groups(creator) WHERE creator != 0")
 
 
 _STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
@@ -318,7 +323,7 @@ class SQLiteStore:
                 del self._cursors[key]
             if addr:
                 for gid in gids:
-                    self._group_event(log, gid, "members", removed=[addr[0]])
+                    self._group_event(log, gid, "members", now=0, added=[], removed=[addr[0]])
         _, touched = await self._write(op)
         return touched
 
@@ -635,6 +640,11 @@ class SQLiteStore:
     async def is_blocked(self, by: int, uid: int) -> bool:
         return self._q1("SELECT 1 FROM blocks WHERE uid=? AND blocked=?", (by, uid)) is not None
 
+    async def blockers(self, uids: list[int], of: int) -> list[int]:
+        """Those of `uids` who blocked `of`."""
+        return [r[0] for r in self._q("SELECT b.uid FROM json_each(?) j JOIN blocks b ON b.uid=j.value AND b.blocked=?",
+                                      (_json.encode(uids).decode(), of))]
+
     # -- profiles -------------------------------------------------------------------------------
 
     async def set_profile(self, uid: int, fields: dict[str, Any], now: int) -> Touched:
@@ -756,30 +766,35 @@ class SQLiteStore:
     async def app_groups(self, app_id: int) -> list[Group]:
         return [self._group_row(self.db, r, False) for r in self._q(self._GROUP + " WHERE app_id=? ORDER BY gid", (app_id,))]
 
-    def _group_event(self, log: _Log, gid: int, op: str, removed: list[str] | None = None,
-                     also: list[int] | None = None, now: int = 0) -> None:
-        """Tell every member (and `also`, e.g. those just removed) what the group looks like now."""
-        r = log.conn.execute(self._GROUP + " WHERE gid=?", (gid,)).fetchone()
+    def _group_event(self, log: _Log, gid: int, op: str, now: int, to: list[int] | None = None,
+                     **fields: Any) -> None:
+        """Append one group event to `to` (default: every member now): the group's own fields, its
+        member count and `fields` (a delta, never the member list, so its size follows the change)."""
+        r = log.conn.execute("SELECT name, flag, active, (SELECT count(*) FROM members WHERE gid=?) FROM groups "
+                             "WHERE gid=?", (gid, gid)).fetchone()
         if r is None:
             return
-        g = self._group_row(log.conn, r, True)
-        body = _event(k="group", ts=now, op=op, gid=gid, name=g.name, flag=g.flag, active=g.active,
-                      members=[{"address": m.address, "flags": m.flags, "admin": m.admin} for m in g.members],
-                      removed=removed or [])
-        for uid in sorted({m.uid for m in g.members} | set(also or [])):
+        body = _event(k="group", ts=now, op=op, gid=gid, name=r[0], flag=r[1], active=bool(r[2]), count=r[3],
+                      **fields)
+        if to is None:
+            to = [row[0] for row in log.conn.execute("SELECT uid FROM members WHERE gid=? ORDER BY uid", (gid,))]
+        for uid in to:
             log.append(uid, body)
 
     async def create_group(self, app_id: int, name: str, flag: int, expiry: int,
-                           members: list[tuple[int, int, bool]], now: int) -> tuple[int, Touched]:
+                           members: list[tuple[int, int, bool]], now: int, creator: int = 0) -> tuple[int, Touched]:
         def op(log: _Log) -> int:
-            cur = log.conn.execute("INSERT INTO groups(app_id, name, flag, expiry, created) VALUES(?,?,?,?,?)",
-                                   (app_id, name, flag, expiry, now))
+            cur = log.conn.execute("INSERT INTO groups(app_id, name, flag, expiry, created, creator) VALUES(?,?,?,?,?,?)",
+                                   (app_id, name, flag, expiry, now, creator))
             gid = cur.lastrowid or 0
             log.conn.executemany("INSERT INTO members(gid, uid, flags, admin) VALUES(?,?,?,?) ON CONFLICT DO NOTHING",
                                  [(gid, uid, flags, int(admin)) for uid, flags, admin in members])
-            self._group_event(log, gid, "create", now=now)
+            self._group_event(log, gid, "create", now)
             return gid
         return await self._write(op)
+
+    async def groups_created(self, uid: int) -> int:
+        return self._q1("SELECT count(*) FROM groups WHERE creator=?", (uid,))[0]
 
     async def set_group(self, gid: int, name: str | None, flag: int | None, expiry: int | None,
                         active: bool | None, now: int) -> Touched:
@@ -789,20 +804,34 @@ class SQLiteStore:
             if cols:
                 log.conn.execute(f"UPDATE groups SET {', '.join(f'{k}=?' for k in cols)} WHERE gid=?",
                                  (*cols.values(), gid))
-            self._group_event(log, gid, "set", now=now)
+            self._group_event(log, gid, "set", now)
         _, touched = await self._write(op)
         return touched
 
     async def edit_members(self, gid: int, add: list[tuple[int, int, bool]], remove: list[int], now: int) -> Touched:
+        """Add (or change) and remove members. Those who stay get the delta (`members`), those added
+        `joined` with their own flags, those removed `removed`."""
         def op(log: _Log) -> None:
             c = log.conn
+            before = {r[0] for r in c.execute("SELECT uid FROM members WHERE gid=?", (gid,))}
             c.executemany("INSERT INTO members(gid, uid, flags, admin) VALUES(?,?,?,?) "
                           "ON CONFLICT(gid, uid) DO UPDATE SET flags=excluded.flags, admin=excluded.admin",
                           [(gid, uid, flags, int(admin)) for uid, flags, admin in add])
-            gone = [r for uid in remove for r in c.execute(
-                "SELECT m.uid, u.address FROM members m JOIN users u ON u.uid=m.uid WHERE m.gid=? AND m.uid=?", (gid, uid))]
-            c.executemany("DELETE FROM members WHERE gid=? AND uid=?", [(gid, uid) for uid, _ in gone])
-            self._group_event(log, gid, "members", removed=[a for _, a in gone], also=[u for u, _ in gone], now=now)
+            address = {uid: a for uid, a in c.execute(
+                "SELECT m.uid, u.address FROM members m JOIN users u ON u.uid=m.uid WHERE m.gid=? AND m.uid IN "
+                "(SELECT value FROM json_each(?))", (gid, _json.encode([u for u, _, _ in add] + remove).decode()))}
+            gone = [uid for uid in dict.fromkeys(remove) if uid in address]
+            c.executemany("DELETE FROM members WHERE gid=? AND uid=?", [(gid, uid) for uid in gone])
+            changed = {uid: (flags, admin) for uid, flags, admin in add if uid not in gone}
+            stay = sorted(before - set(gone))
+            if changed or gone:
+                self._group_event(log, gid, "members", now, to=stay, removed=[address[u] for u in gone],
+                                  added=[{"address": address[u], "flags": fl, "admin": ad}
+                                         for u, (fl, ad) in changed.items()])
+            for uid in sorted(set(changed) - before):
+                flags, admin = changed[uid]
+                self._group_event(log, gid, "joined", now, to=[uid], flags=flags, admin=admin)
+            self._group_event(log, gid, "removed", now, to=gone)
         _, touched = await self._write(op)
         return touched
 

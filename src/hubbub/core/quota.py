@@ -1,0 +1,53 @@
+"""Per-user quotas: token buckets keyed by user, refilled over time, that may run into debt.
+
+A user spends from its bucket for what it makes the server do (bytes written to logs, group admin
+operations). An operation goes through when the bucket holds its cost, or when the bucket is full
+(so an operation larger than the whole budget is not refused forever: it goes into debt, and the
+user waits until time pays it back). So the long-run rate is exactly the refill rate.
+Sans-I/O: the clock is injected.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Hashable
+
+
+class Buckets:
+    """Token buckets of `capacity` refilled at `capacity / interval` per second, one per key."""
+
+    __slots__ = ("capacity", "rate", "clock", "_state", "_prune_at")
+
+    def __init__(self, capacity: float, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(capacity)
+        self.rate = self.capacity / interval
+        self.clock = clock
+        self._state: dict[Hashable, tuple[float, float]] = {}  # key -> (tokens, stamp)
+        self._prune_at = 1024
+
+    def level(self, key: Hashable) -> float:
+        """Tokens of `key` now (a key never charged has a full bucket)."""
+        tokens, stamp = self._state.get(key, (self.capacity, 0.0))
+        if tokens >= self.capacity:
+            return self.capacity
+        return min(self.capacity, tokens + (self.clock() - stamp) * self.rate)
+
+    def take(self, key: Hashable, cost: float) -> bool:
+        """Charge `cost` if the bucket holds it (or is full); False, nothing charged, otherwise."""
+        tokens = self.level(key)
+        if tokens < min(cost, self.capacity):
+            return False
+        self._state[key] = (tokens - cost, self.clock())
+        if len(self._state) >= self._prune_at:
+            self._prune()
+        return True
+
+    def charge(self, key: Hashable, cost: float) -> None:
+        """Charge `cost` unconditionally (negative refunds), e.g. once the real cost is known."""
+        self._state[key] = (min(self.capacity, self.level(key) - cost), self.clock())
+
+    def _prune(self) -> None:
+        """Forget full buckets (the same as never seen), so memory follows active users only."""
+        for key in [k for k in self._state if self.level(k) >= self.capacity]:
+            del self._state[key]
+        self._prune_at = max(1024, 2 * len(self._state))
