@@ -9,7 +9,7 @@
  *   store/     IndexedDB and in-memory stores behind one interface
  *   crosstab/  leader election over a lease, tab identity, the sans-I/O coordinator (TabSession)
  *   api/       Mesibo, MesiboProfile, MesiboMessage, read sessions: mesibo's shapes
- *   files/     attaching, uploading files
+ *   files/     uploads, signed download URLs, m.file, profile pictures
  *   calls/     calls
  */
 import { C } from './protocol/constants.js';

@@ -9,7 +9,7 @@ import { MesiboGroupMember } from './member.js';
 import { MesiboProfile } from './profile.js';
 import { MesiboReadSession } from './read-session.js';
 import { callMethods } from '../calls/index.js';
-import { fileMethods, uploadThenSend } from '../files/index.js';
+import { FileUrls, applyWithUrls, fileMethods, uploadThenSend } from '../files/index.js';
 
 var instances = { shared: null, last: null };
 
@@ -42,6 +42,8 @@ export class Mesibo {
     this._status = C.MESIBO_STATUS_UNKNOWN;
     this._info = {};
     this._uploader = null;
+    this._fileUrls = new FileUrls(this);
+    this._fileQueue = null;
     this._readyResolve = null;
     var self = this;
     this._ready = new Promise(function (r) { self._readyResolve = r; });
@@ -55,6 +57,12 @@ export class Mesibo {
     if (!instances.shared) instances.shared = new Mesibo();
     return instances.shared;
   }
+
+  /**
+   * Called inside the app's service worker after importScripts(mesibo.js). Files load through the
+   * browser's HTTP cache (immutable, ETag), so the worker has nothing to install.
+   */
+  static initServiceWorker(caches, self) { return !!(caches && self); }
 
   static _current() { return instances.last || Mesibo.getInstance(); }
 
@@ -142,7 +150,10 @@ export class Mesibo {
       tabField: wantCross && !cross, config: deps.config, log: deps.log,
       handlers: {
         onSnapshot: function (snap) { self._onSnapshot(snap); },
-        onEvents: function (evs) { for (var i = 0; i < evs.length; i++) self._applyEvent(evs[i]); },
+        onEvents: function (evs) {
+          // a message with a file is handed out once its signed URL is known (order kept)
+          applyWithUrls(self, evs, function (list) { for (var i = 0; i < list.length; i++) self._applyEvent(list[i]); });
+        },
         onStatus: function (st, info) { self._onStatus(st, info); },
         onPresence: function (f) { self._onPresence(f); },
         onUserObject: function (name, obj) { self._emit('MesiboJS_onUserObject', [name, obj]); },
@@ -286,6 +297,7 @@ export class Mesibo {
     if (d.name !== undefined) p.name = d.name || '';
     if (d.status !== undefined) p.status = d.status || '';
     if (d.picture !== undefined) p.picture = d.picture || '';
+    if (d.thumb !== undefined) p._thumb = d.thumb || '';
     if (d.online !== undefined) p._online = !!d.online;
     if (d.lastseen !== undefined) p._lastseen = d.lastseen || 0;
     this._emit('Mesibo_onProfileUpdated', [p]);
@@ -332,7 +344,8 @@ export class Mesibo {
       var frame = { t: 'send', cid: cid, to: m.groupid ? '' : m.peer, gid: m.groupid || 0, message: m.message || '', title: m.title || '',
         flag: m.flag === undefined ? C.MESIBO_FLAG_DEFAULT : m.flag, type: m.type || 0 };
       if (m.expiry !== undefined && m.expiry !== null) frame.expiry = m.expiry;
-      if (m.file) frame.file = m.file;
+      var f = m._file;
+      if (f) frame.file = f.id ? { id: f.id, name: f.name || '', type: f.type || 0 } : f;
       if (m.isForwarded()) frame.fwd = true;
       return self._ready.then(function (s) { return s.send(frame); });
     };

@@ -1,6 +1,6 @@
 import { C } from '../protocol/constants.js';
 import { appIdFromCid } from '../protocol/records.js';
-import { contentFromValue } from '../files/index.js';
+import { contentFromValue, fileView } from '../files/index.js';
 import { MesiboProfile } from './profile.js';
 
 /**
@@ -27,7 +27,7 @@ export class MesiboMessage {
     this.expiry = rec.expiry;
     this.flag = rec.flag === undefined ? C.MESIBO_FLAG_DEFAULT : rec.flag;
     this.type = rec.type || 0;
-    this._setFile(rec.file || null);
+    this._setFile(rec.file || null, rec._local || null);
     this._fwd = !!rec.fwd;
     this._edited = !!rec.edited;
     this._deleted = !!(rec.deleted || rec.recalled);
@@ -39,13 +39,17 @@ export class MesiboMessage {
     this._attempt = 0;
     this._blob = null;
   }
-  _setFile(file) {
-    this.file = file;
-    this.fileurl = file ? (file.url || '') : '';
-    this.filetype = file ? (file.type || 0) : 0;
+  /** file: the protocol's file object (or null); local: {url} of the sender's own copy (a blob: URL). */
+  _setFile(file, local) {
+    this._file = file;
+    this._local = local || null;
+    this.file = fileView(this._api, file, this._local);   // on every message, empty without a file
+    this.filetype = file ? (file.type || 0) : null;      // null without a file (the app tests != null)
     this.size = file ? (file.size || 0) : 0;
     this.filename = file ? (file.name || '') : '';
   }
+  /** The file's URL (a stored file's signed URL, renewed as it ages). @returns {string} */
+  get fileurl() { return this.file ? this.file.url : ''; }
   /** @returns {boolean} */ isIncoming() { return this._dir === 'in'; }
   /** @returns {boolean} */ isOutgoing() { return this._dir === 'out'; }
   /** @returns {boolean} */ isGroupMessage() { return this.groupid > 0; }
@@ -67,7 +71,25 @@ export class MesiboMessage {
   /** Seconds the call was answered (0 for a missed or refused call). @returns {number} */
   getCallDuration() { return this._call ? (this._call.duration || 0) : 0; }
   /** True for a content message; false for call records. @returns {boolean} */ isMessage() { return !this._call; }
-  /** @returns {boolean} true when the message carries a file */ hasFile() { return !!(this.file || this._blob); }
+  /** @returns {boolean} true when the message carries a file */ hasFile() { return !!(this._file || this._blob); }
+  _isType(t) { return !!this._file && (this._file.type || 0) === t; }
+  /** @returns {boolean} */ hasImage() { return this._isType(C.MESIBO_FILETYPE_IMAGE); }
+  /** @returns {boolean} */ hasVideo() { return this._isType(C.MESIBO_FILETYPE_VIDEO); }
+  /** @returns {boolean} */ hasAudio() { return this._isType(C.MESIBO_FILETYPE_AUDIO); }
+  /** @returns {boolean} */ hasLocation() { return this._isType(C.MESIBO_FILETYPE_LOCATION); }
+  /** @returns {boolean} a file that is not a picture, video, audio or location */
+  hasDocument() { return !!this._file && [C.MESIBO_FILETYPE_IMAGE, C.MESIBO_FILETYPE_VIDEO, C.MESIBO_FILETYPE_AUDIO, C.MESIBO_FILETYPE_LOCATION].indexOf(this._file.type || 0) < 0; }
+  /** @returns {boolean} */ hasThumbnail() { return !!(this._file && this._file.thumb); }
+  /** A preview usable as <img src> (a data: URL), '' when none. @returns {string} */ getThumbnail() { return this._file && this._file.thumb || ''; }
+  /** @returns {string} */ getFileName() { return this._file && this._file.name || ''; }
+  /** @returns {number} bytes */ getFileSize() { return this._file && this._file.size || 0; }
+  /** @returns {number} MESIBO_FILETYPE_* (null without a file) */ getFileType() { return this.filetype; }
+  /** @returns {string} */ getMimeType() { return this._file && this._file.mime || ''; }
+  /** @returns {string} the file's URL */ getFileUrl() { return this.fileurl; }
+  /** True for a message with content beyond text (a file, a title), false once deleted. @returns {boolean} */
+  isRichMessage() { return !this.isDeleted() && !!(this._file || this._blob || this.title); }
+  /** Sets the file type of content set (or to be set) with setContent. @param {number} t MESIBO_FILETYPE_* */
+  setContentType(t) { this.filetype = t; if (this._file) this._file.type = t; }
   /** @returns {number} ms since the epoch */ getTimestamp() { return this.ts; }
   /** The peer's (or group's) profile. @returns {MesiboProfile} */
   getProfile() { return this._api.getProfile(this.groupid ? '' : this.peer, this.groupid); }
@@ -99,7 +121,7 @@ export class MesiboMessage {
    */
   setContent(content) {
     var c = contentFromValue(content, this.filetype);
-    if (c && c.blob) this._blob = c.blob;
+    if (c && c.blob) { this._blob = c.blob; this._file = null; }
     else if (c && c.file) this._setFile(c.file);
   }
   /** Sends this message (new messages from profile.newMessage()). @returns {number} the message id */
@@ -112,7 +134,7 @@ export class MesiboMessage {
    * @param {string|number|MesiboProfile} to @returns {MesiboMessage}
    */
   forward(to) {
-    var f = new MesiboMessage(this._api, { dir: 'out', message: this.message, title: this.title, file: this.file, flag: this.flag | C.MESIBO_FLAG_FORWARDED, type: this.type, fwd: true });
+    var f = new MesiboMessage(this._api, { dir: 'out', message: this.message, title: this.title, file: this._file, flag: this.flag | C.MESIBO_FLAG_FORWARDED, type: this.type, fwd: true });
     if (to instanceof MesiboProfile) { f.peer = to.getAddress(); f.groupid = to.getGroupId(); }
     else if (typeof to === 'number') f.groupid = to;
     else f.peer = String(to);

@@ -1,6 +1,7 @@
 import { C } from '../protocol/constants.js';
 import { convKey } from '../protocol/records.js';
 import { HAS_DOC } from './env.js';
+import { profileImage, uploadPicture } from '../files/index.js';
 import { MesiboMessage } from './message.js';
 import { MesiboGroupMember } from './member.js';
 import { MesiboReadSession } from './read-session.js';
@@ -14,6 +15,7 @@ export class MesiboProfile {
     this.name = '';
     this.status = '';
     this.picture = '';
+    this._thumb = '';
     this._online = false;
     this._lastseen = 0;
     this._typingUntil = 0;
@@ -32,8 +34,10 @@ export class MesiboProfile {
   /** @returns {string} the name, else the address */ getNameOrAddress() { return this.name || this.address || (this.groupid ? 'group ' + this.groupid : ''); }
   /** @returns {string} */ getStatus() { return this.status; }
   /** @returns {string} a string field ("name", "status", "picture") */ getString(k) { return this[k === 'image' ? 'picture' : k] || ''; }
-  /** @returns {string} the picture URL */ getImage() { return this.picture; }
-  /** @returns {string} the picture URL */ getImageOrThumbnail() { return this.picture; }
+  /** The picture object (never null; isEmpty() without a picture). @returns {object} */ getImage() { return profileImage(this); }
+  /** The picture's thumbnail (a data: URL), else its URL; '' without a picture. @returns {string} */
+  getThumbnail() { return profileImage(this).getThumbnail() || ''; }
+  /** The picture's URL, else its thumbnail. @returns {string} */ getImageOrThumbnail() { return profileImage(this).getImageOrThumbnail() || ''; }
   /** @returns {number} ms since the epoch the user was last online; 0 when online or unknown */ getLastSeen() { return this._online ? 0 : this._lastseen; }
   /** @returns {boolean} */ isOnline() { return this._online; }
   /** @returns {boolean} */ isTyping() { return this._typingUntil > Date.now(); }
@@ -44,16 +48,15 @@ export class MesiboProfile {
   /** @param {string} k "name" | "status" | "picture" @param {string} v */
   setString(k, v) { if (k === 'name') this.setName(v); else if (k === 'status') this.setStatus(v); else if (k === 'picture' || k === 'image') this.setImage(v); }
   /**
-   * Sets the picture: a URL now; a File or an <input type=file> id once file transfer is available.
-   * @param {string|File} img
+   * Sets the picture, published by save(): a File/Blob, the id of an <input type=file>, or a URL.
+   * `index` (mesibo's several pictures per profile) is accepted; Hubbub keeps one picture.
+   * @param {string|File|Blob} img @param {number} [index]
    */
-  setImage(img) {
-    if (typeof img === 'string' && HAS_DOC && document.getElementById(img) && document.getElementById(img).files) {
-      console.warn('Hubbub: uploading a profile picture needs file transfer (not yet available); pass a URL');
-      return;
-    }
-    if (typeof img === 'string') { this.picture = img; this._dirty.picture = img; }
-    else console.warn('Hubbub: uploading a profile picture needs file transfer (not yet available); pass a URL');
+  setImage(img, index) {
+    var el = typeof img === 'string' && HAS_DOC ? document.getElementById(img) : null;
+    if (el && el.files) { if (el.files[0]) this._dirty.pictureContent = el.files[0]; return; }
+    if (typeof img === 'string') { this.picture = img; this._dirty.picture = img; return; }
+    if (img) this._dirty.pictureContent = img;
   }
   /** Marks this user as a contact (local only). @param {boolean} on */ setContact(on) { this._contact = on !== false; }
   /**
@@ -65,7 +68,18 @@ export class MesiboProfile {
     this._dirty = {};
     if (this.groupid) return this._api._request(Object.assign({ t: 'group_set', gid: this.groupid }, d.name !== undefined ? { name: d.name } : {}));
     if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: false, error: 'FORBIDDEN', reason: 'only the own profile can be saved' });
-    return this._api._request(Object.assign({ t: 'profile' }, d));
+    var self = this;
+    var api = this._api;
+    var content = d.pictureContent;
+    delete d.pictureContent;
+    // a picture File is uploaded first (made a thumbnail of on the server), then published by id
+    var ready = content ? uploadPicture(api, content).then(function (id) { if (id) d.picture = id; }) : Promise.resolve();
+    return ready.then(function () { return api._request(Object.assign({ t: 'profile' }, d)); }, function (e) {
+      return { ok: false, error: (e && e.error) || 'UPLOAD', reason: (e && e.reason) || String(e) };
+    }).then(function (res) {
+      api._emit('MesiboProfile_onPublish', [self, !!res.ok]);
+      return res;
+    });
   }
   /** Get profile changes and online/offline presence of this user. @param {boolean} on */
   subscribe(on) {
@@ -103,8 +117,8 @@ export class MesiboProfile {
     m.title = opts.title || '';
     m.filetype = opts.filetype || 0;
     m.setContent(opts.file || opts.fileurl);
-    if (m.file && opts.filetype) m.file.type = opts.filetype;
-    if (m.file) m._setFile(m.file);
+    if (opts.filetype) m.setContentType(opts.filetype);
+    if (m._file) m._setFile(m._file);
     return m.send();
   }
   /** Sends typing. */ sendTyping() { this._api._presence(this, C.MESIBO_ACTIVITY_TYPING); }

@@ -107,15 +107,70 @@ declare const MESIBO_MEMBERFLAG_ADMIN: 0x1000;
 declare const MESIBO_RESULT_OK: 0;
 declare const MESIBO_RESULT_FAIL: 0x80;
 
-/** The file object of the protocol: what a message carries for a file. */
+declare const MESIBO_FILETYPE_PROFILETHUMBNAIL: 6;
+declare const MESIBO_FILESOURCE_MESSAGE: 0;
+declare const MESIBO_FILESOURCE_PROFILE: 1;
+declare const MESIBO_FILESOURCE_GROUPPROFILE: 2;
+declare const MESIBO_FILESTATUS_IDLE: 0;
+declare const MESIBO_FILESTATUS_INPROGRESS: 1;
+declare const MESIBO_FILESTATUS_RETRYLATER: 2;
+declare const MESIBO_FILESTATUS_FAILED: 3;
+declare const MESIBO_FILEMODE_DOWNLOAD: 0;
+declare const MESIBO_FILEMODE_UPLOAD: 1;
+
+/** The file object of the protocol: what a message carries for a file (docs/protocol.md). */
 interface MesiboFile {
-  url: string;
+  /** a file stored on the server (SHA-256 hex); absent for a link to `url` */
+  id?: string;
+  url?: string;
   /** MESIBO_FILETYPE_* */
   type?: number;
   size?: number;
   name?: string;
   mime?: string;
+  /** a data: URL */
   thumb?: string;
+  width?: number;
+  height?: number;
+}
+
+/** `m.file`: on every message (empty without a file). */
+interface MesiboFileView {
+  /** live: a stored file's signed URL (renewed as it ages), else the link; '' without a file */
+  readonly url: string;
+  id: string;
+  name: string;
+  size: number;
+  /** MESIBO_FILETYPE_* */
+  type: number;
+  mimeType: string;
+  width: number;
+  height: number;
+  thumbnail: string;
+  path: string;
+  /** 0..100 while uploading or downloading */
+  progress: number;
+  /** MESIBO_FILESTATUS_* */
+  status: number;
+  /** MESIBO_FILEMODE_* of the transfer in progress */
+  mode?: number;
+  source: number;
+  message?: MesiboMessage;
+  /** Sets img.src to the file's URL (waits for a signed URL when there is none yet). */
+  loadImageFromCache(img: HTMLImageElement, cb?: (img: HTMLImageElement, ok: boolean) => void): void;
+}
+
+/** A profile picture (never null; isEmpty() without one). */
+interface MesiboProfileImage {
+  getThumbnail(): string;
+  getImage(): string;
+  getImageOrThumbnail(): string;
+  getUrl(): string;
+  getNext(): MesiboProfileImage | null;
+  getPrevious(): MesiboProfileImage | null;
+  getIndex(): number;
+  isEmpty(): boolean;
+  getProfile(): MesiboProfile;
 }
 
 /** Methods the SDK calls on a listener (all optional). Older "Mesibo_On..." spellings are called when the "on" one is missing. */
@@ -130,6 +185,10 @@ interface MesiboListener {
   Mesibo_onCall?(callid: number, from: string, video: boolean): void;
   Mesibo_onCallStatus?(callid: number, status: number): void;
   Mesibo_onProfileUpdated?(profile: MesiboProfile): void;
+  /** Upload and download progress of a file (file.progress 0..100, file.mode, file.status, file.message). */
+  Mesibo_onFileTransferProgress?(file: MesiboFileView): void;
+  /** save() of the own profile finished. */
+  MesiboProfile_onPublish?(profile: MesiboProfile, ok: boolean): void;
   Mesibo_onGroupMembers?(profile: MesiboProfile, members: MesiboGroupMember[]): void;
   /** Called in every tab when any tab sets a user object. */
   MesiboJS_onUserObject?(name: string, obj: unknown): void;
@@ -177,9 +236,10 @@ declare class MesiboMessage {
   expiry?: number;
   flag: number;
   type: number;
-  file: MesiboFile | null;
-  fileurl: string;
-  filetype: number;
+  file: MesiboFileView;
+  readonly fileurl: string;
+  /** null on a message without a file */
+  filetype: number | null;
   size: number;
   filename: string;
   isIncoming(): boolean;
@@ -203,6 +263,21 @@ declare class MesiboMessage {
   getCallDuration(): number;
   isMessage(): boolean;
   hasFile(): boolean;
+  hasImage(): boolean;
+  hasVideo(): boolean;
+  hasAudio(): boolean;
+  hasLocation(): boolean;
+  hasDocument(): boolean;
+  hasThumbnail(): boolean;
+  /** a data: URL, '' when none */
+  getThumbnail(): string;
+  getFileName(): string;
+  getFileSize(): number;
+  getFileType(): number | null;
+  getMimeType(): string;
+  getFileUrl(): string;
+  isRichMessage(): boolean;
+  setContentType(type: number): void;
   getTimestamp(): number;
   getDeliveryTimestamp(peer?: string | ((ts: number) => void), cb?: (ts: number) => void): number;
   getReadTimestamp(peer?: string | ((ts: number) => void), cb?: (ts: number) => void): number;
@@ -260,7 +335,8 @@ declare class MesiboProfile {
   getNameOrAddress(): string;
   getStatus(): string;
   getString(key: string): string;
-  getImage(): string;
+  getImage(index?: number): MesiboProfileImage;
+  getThumbnail(): string;
   getImageOrThumbnail(): string;
   getLastSeen(): number;
   isOnline(): boolean;
@@ -270,7 +346,8 @@ declare class MesiboProfile {
   setName(name: string): void;
   setStatus(status: string): void;
   setString(key: string, value: string): void;
-  setImage(urlOrElementIdOrFile: string | File): void;
+  /** A File/Blob, an <input type=file> id, or a URL; published (uploaded first) by save(). */
+  setImage(urlOrElementIdOrFile: string | File | Blob, index?: number): void;
   setContact(on?: boolean): void;
   save(): Promise<object>;
   subscribe(on?: boolean): Promise<object>;
@@ -323,8 +400,14 @@ declare class Mesibo {
   getServer(): string;
   /** Hubbub addition: desktop notifications, shown once (not once per tab) while no tab is visible. */
   enableNotifications(enable: boolean): void;
-  /** Hubbub addition until file transfer ships: uploads a File and gives its file object. */
-  setUploadHandler(fn: (file: Blob) => Promise<MesiboFile>): void;
+  /** Optional: the app uploads files itself and gives back a file object with its URL. */
+  setUploadHandler(fn: (file: Blob, m: MesiboMessage) => Promise<MesiboFile>): void;
+  /** Accepted for compatibility; the server stores files itself. */
+  setUploadUrl(url: string, authToken?: string): void;
+  /** Registers the app's service worker; a failure is ignored. */
+  startServiceWorker(url: string): void;
+  /** Hubbub addition: a message's file as a Blob, with progress. */
+  downloadFile(m: MesiboMessage, onProgress?: (done: number, total: number) => void): Promise<Blob>;
   start(): number;
   stop(): void;
   getTabId(): number;

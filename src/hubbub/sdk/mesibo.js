@@ -87,7 +87,17 @@
     MESIBO_FILETYPE_AUDIO: 3,
     MESIBO_FILETYPE_LOCATION: 4,
     MESIBO_FILETYPE_PROFILEIMAGE: 5,
+    MESIBO_FILETYPE_PROFILETHUMBNAIL: 6,
     MESIBO_FILETYPE_OTHER: 10,
+    MESIBO_FILESOURCE_MESSAGE: 0,
+    MESIBO_FILESOURCE_PROFILE: 1,
+    MESIBO_FILESOURCE_GROUPPROFILE: 2,
+    MESIBO_FILESTATUS_IDLE: 0,
+    MESIBO_FILESTATUS_INPROGRESS: 1,
+    MESIBO_FILESTATUS_RETRYLATER: 2,
+    MESIBO_FILESTATUS_FAILED: 3,
+    MESIBO_FILEMODE_DOWNLOAD: 0,
+    MESIBO_FILEMODE_UPLOAD: 1,
     MESIBO_MEMBERFLAG_SEND: 1,
     MESIBO_MEMBERFLAG_RECV: 2,
     MESIBO_MEMBERFLAG_PUBL: 4,
@@ -1778,6 +1788,18 @@
   }
 
   // sdk/files/index.js
+  var RENEW_MS = 5 * 60 * 1e3;
+  var FILE_ID = /^[0-9a-f]{64}$/;
+  function httpBase(ws) {
+    return String(ws).replace(/^ws(s?):\/\//i, "http$1://").replace(/\/ws\/?$/, "");
+  }
+  function fileTypeOf(mime) {
+    var major = String(mime || "").split("/")[0];
+    return major === "image" ? C.MESIBO_FILETYPE_IMAGE : major === "video" ? C.MESIBO_FILETYPE_VIDEO : major === "audio" ? C.MESIBO_FILETYPE_AUDIO : C.MESIBO_FILETYPE_OTHER;
+  }
+  function isFileId(v) {
+    return typeof v === "string" && FILE_ID.test(v);
+  }
   function contentFromValue(content, filetype) {
     if (!content) return null;
     if (typeof content === "string") {
@@ -1790,27 +1812,319 @@
     if (typeof content === "object") return { file: Object.assign({}, content) };
     return null;
   }
+  var FileUrls = class {
+    constructor(api) {
+      this._api = api;
+      this._urls = /* @__PURE__ */ new Map();
+      this._pending = /* @__PURE__ */ new Map();
+    }
+    _fresh(id) {
+      var e = this._urls.get(id);
+      return !!e && e.until - RENEW_MS > Date.now();
+    }
+    /** The URL now ('' until the first one arrives); asks for a new one when it is old. @param {string} id */
+    url(id) {
+      if (!this._fresh(id)) this.ensure([id]);
+      var e = this._urls.get(id);
+      return e && e.until > Date.now() ? e.url : "";
+    }
+    /** Remembers a URL the server gave (the upload's answer). */
+    put(id, url, ttl) {
+      if (id && url) this._urls.set(id, { url: this._abs(url), until: Date.now() + (ttl || 3600) * 1e3 });
+    }
+    _abs(url) {
+      return /^https?:/i.test(url) ? url : httpBase(this._api.getServer()) + url;
+    }
+    /** Resolves once every id has a fresh URL (or was denied). @param {string[]} ids @returns {Promise<void>} */
+    ensure(ids) {
+      var self = this;
+      var want = [];
+      var waits = [];
+      ids.forEach(function(id) {
+        if (!isFileId(id) || self._fresh(id)) return;
+        if (self._pending.has(id)) waits.push(self._pending.get(id));
+        else if (want.indexOf(id) < 0) want.push(id);
+      });
+      if (want.length) {
+        var p = httpJson(this._api, "POST", "/files/sign", { ids: want }).then(function(res) {
+          Object.keys(res.urls || {}).forEach(function(id) {
+            self.put(id, res.urls[id], res.ttl);
+          });
+        }, function(e) {
+          console.warn("Hubbub: could not get file URLs", e);
+        }).then(function() {
+          want.forEach(function(id) {
+            self._pending.delete(id);
+          });
+        });
+        want.forEach(function(id) {
+          self._pending.set(id, p);
+        });
+        waits.push(p);
+      }
+      return Promise.all(waits).then(function() {
+      });
+    }
+  };
+  function authHeaders(api) {
+    return { Authorization: "Bearer " + api._token, "X-Appid": api._appid };
+  }
+  function httpJson(api, method, path, body) {
+    var headers = Object.assign({ "Content-Type": "application/json" }, authHeaders(api));
+    return fetch(httpBase(api.getServer()) + path, { method, headers, body: JSON.stringify(body) }).then(function(r) {
+      return r.json().then(function(j) {
+        if (!r.ok) throw j;
+        return j;
+      });
+    });
+  }
+  function uploadBlob(api, blob, opts) {
+    opts = opts || {};
+    return new Promise(function(resolve, reject) {
+      var name = opts.name || blob.name || "";
+      var url = httpBase(api.getServer()) + "/files/upload?name=" + encodeURIComponent(name) + (opts.image ? "&image=1" : "");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      var h = authHeaders(api);
+      Object.keys(h).forEach(function(k) {
+        xhr.setRequestHeader(k, h[k]);
+      });
+      if (xhr.upload && opts.onProgress) xhr.upload.onprogress = function(e) {
+        opts.onProgress(e.loaded, e.total || blob.size);
+      };
+      xhr.onload = function() {
+        var body = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (e) {
+        }
+        if (xhr.status === 201 && body) resolve(body);
+        else reject(body || { error: "UPLOAD", reason: "upload answered " + xhr.status });
+      };
+      xhr.onerror = function() {
+        reject({ error: "UPLOAD", reason: "upload cut off (network)" });
+      };
+      xhr.onabort = function() {
+        reject({ error: "UPLOAD", reason: "upload aborted" });
+      };
+      xhr.send(blob);
+    });
+  }
+  function fileView(api, f, local) {
+    var v = {
+      id: f && f.id || "",
+      name: f && f.name || "",
+      size: f && f.size || 0,
+      type: f ? f.type || 0 : 0,
+      mimeType: f && f.mime || "",
+      width: f && f.width || 0,
+      height: f && f.height || 0,
+      thumbnail: f && f.thumb || "",
+      path: "",
+      progress: 0,
+      status: C.MESIBO_FILESTATUS_IDLE,
+      source: C.MESIBO_FILESOURCE_MESSAGE
+    };
+    Object.defineProperty(v, "url", {
+      enumerable: true,
+      get: function() {
+        if (!f) return "";
+        if (f.id && api._fileUrls) return api._fileUrls.url(f.id) || local && local.url || "";
+        return f.url || local && local.url || "";
+      }
+    });
+    v.loadImageFromCache = function(img, cb) {
+      if (!img || !f) return;
+      var go = function() {
+        var u = v.url;
+        if (u) img.src = u;
+        if (cb) cb(img, !!u);
+      };
+      if (f.id && !v.url && api._fileUrls) api._fileUrls.ensure([f.id]).then(go);
+      else go();
+    };
+    return v;
+  }
+  function fileIdsOf(evs) {
+    var ids = [];
+    for (var i = 0; i < evs.length; i++) {
+      var ev = evs[i];
+      if (ev.k === "msg" && ev.file && isFileId(ev.file.id)) ids.push(ev.file.id);
+      else if (ev.k === "profile" && isFileId(ev.picture)) ids.push(ev.picture);
+    }
+    return ids;
+  }
+  function applyWithUrls(api, evs, apply) {
+    var ids = fileIdsOf(evs);
+    var need = ids.filter(function(id) {
+      return !api._fileUrls._fresh(id);
+    });
+    if (!need.length && !api._fileQueue) {
+      apply(evs);
+      return;
+    }
+    var run = function() {
+      return api._fileUrls.ensure(need).then(function() {
+        apply(evs);
+      });
+    };
+    var tail = (api._fileQueue || Promise.resolve()).then(run, run);
+    api._fileQueue = tail;
+    tail.then(function() {
+      if (api._fileQueue === tail) api._fileQueue = null;
+    });
+  }
+  function progress(api, m, mode, done, total) {
+    var v = m.file;
+    v.progress = total ? Math.floor(done * 100 / total) : 0;
+    v.status = C.MESIBO_FILESTATUS_INPROGRESS;
+    v.mode = mode;
+    v.message = m;
+    api._emit("Mesibo_onFileTransferProgress", [v]);
+  }
   function uploadThenSend(api, m, go) {
     if (!m._blob) return go();
-    if (!api._uploader) {
-      console.warn("Hubbub: sending a File needs file transfer (not yet available); use a URL or api.setUploadHandler()");
-      return Promise.resolve({ ok: true, status: C.MESIBO_MSGSTATUS_FAIL, error: "NOUPLOAD" });
+    var blob = m._blob;
+    var fail = function(e) {
+      m.file.status = C.MESIBO_FILESTATUS_FAILED;
+      api._emit("Mesibo_onFileTransferProgress", [m.file]);
+      return { ok: false, error: e && e.error || "UPLOAD", reason: e && e.reason || String(e) };
+    };
+    if (api._uploader) {
+      return Promise.resolve(api._uploader(blob, m)).then(function(file) {
+        m._blob = null;
+        m._setFile(file);
+        return go();
+      }, fail);
     }
-    return Promise.resolve(api._uploader(m._blob)).then(function(file) {
+    if (!m._file) {
+      m._setFile(
+        { name: blob.name || "", size: blob.size, mime: blob.type || "", type: m.filetype || fileTypeOf(blob.type) },
+        { url: typeof URL !== "undefined" && URL.createObjectURL ? URL.createObjectURL(blob) : "" }
+      );
+    }
+    var local = m._local;
+    return uploadBlob(api, blob, { name: blob.name || "", onProgress: function(d, t) {
+      progress(api, m, C.MESIBO_FILEMODE_UPLOAD, d, t);
+    } }).then(function(meta) {
+      api._fileUrls.put(meta.id, meta.url, meta.ttl);
       m._blob = null;
-      m._setFile(file);
+      var f = {
+        id: meta.id,
+        name: blob.name || meta.name || "",
+        type: m._file.type || meta.type,
+        size: meta.size,
+        mime: meta.mime,
+        width: meta.width,
+        height: meta.height,
+        thumb: meta.thumb || m._file.thumb || ""
+      };
+      m._setFile(f, local);
+      m.file.progress = 100;
+      api._emit("Mesibo_onFileTransferProgress", [m.file]);
       return go();
-    });
+    }, fail);
   }
   var fileMethods = {
     /**
-     * File upload hook until file transfer ships: fn(file) -> Promise<{url, type, size, name, mime}>.
-     * @param {function(Blob): Promise<object>} fn
+     * Optional: the app uploads files itself. fn(blob, message) -> Promise<{url, type, size, name, mime}>;
+     * the message then carries that URL (nothing is stored on the Hubbub server).
+     * @param {function(Blob, object): Promise<object>} fn
      */
     setUploadHandler(fn) {
       this._uploader = fn;
+    },
+    /** Accepted for compatibility; the Hubbub server stores files itself, so nothing changes. */
+    setUploadUrl() {
+    },
+    /**
+     * Registers the app's service worker; failure is ignored (files load through the HTTP cache).
+     * @param {string} url
+     */
+    startServiceWorker(url) {
+      try {
+        if (typeof navigator !== "undefined" && navigator.serviceWorker) navigator.serviceWorker.register(url).catch(function() {
+        });
+      } catch (e) {
+      }
+    },
+    /**
+     * Downloads a message's file as a Blob with progress: onProgress(done, total), also reported to
+     * Mesibo_onFileTransferProgress(file) (Hubbub addition: mesibo downloads for the app).
+     * @param {object} m a message with a file @param {function(number, number)} [onProgress] @returns {Promise<Blob>}
+     */
+    downloadFile(m, onProgress) {
+      var api = this;
+      var f = m._file;
+      var ready = f && f.id ? this._fileUrls.ensure([f.id]) : Promise.resolve();
+      return ready.then(function() {
+        return fetch(m.file.url);
+      }).then(function(r) {
+        if (!r.ok) throw new Error("download answered " + r.status);
+        var total = Number(r.headers.get("content-length")) || f && f.size || 0;
+        if (!r.body || !r.body.getReader) return r.blob();
+        var reader = r.body.getReader();
+        var parts = [];
+        var done = 0;
+        var pump = function() {
+          return reader.read().then(function(x) {
+            if (x.done) return new Blob(parts, { type: f && f.mime || "" });
+            parts.push(x.value);
+            done += x.value.length;
+            if (onProgress) onProgress(done, total);
+            progress(api, m, C.MESIBO_FILEMODE_DOWNLOAD, done, total);
+            return pump();
+          });
+        };
+        return pump();
+      });
     }
   };
+  function uploadPicture(api, content) {
+    var c = contentFromValue(content, C.MESIBO_FILETYPE_IMAGE);
+    if (!c) return Promise.resolve(null);
+    if (c.file) return Promise.resolve(c.file.url || "");
+    return uploadBlob(api, c.blob, { name: c.blob.name || "picture", image: true }).then(function(meta) {
+      api._fileUrls.put(meta.id, meta.url, meta.ttl);
+      return meta.id;
+    });
+  }
+  function profileImage(profile) {
+    var api = profile._api;
+    var pic = profile.picture || "";
+    var url = function() {
+      return isFileId(pic) ? api._fileUrls ? api._fileUrls.url(pic) : "" : pic;
+    };
+    return {
+      getThumbnail: function() {
+        return profile._thumb || url();
+      },
+      getImage: function() {
+        return url() || profile._thumb;
+      },
+      getImageOrThumbnail: function() {
+        return url() || profile._thumb;
+      },
+      getUrl: function() {
+        return url();
+      },
+      getNext: function() {
+        return null;
+      },
+      getPrevious: function() {
+        return null;
+      },
+      getIndex: function() {
+        return 0;
+      },
+      isEmpty: function() {
+        return !pic;
+      },
+      getProfile: function() {
+        return profile;
+      }
+    };
+  }
 
   // sdk/api/member.js
   var MesiboGroupMember = class {
@@ -1945,6 +2259,7 @@
       this.name = "";
       this.status = "";
       this.picture = "";
+      this._thumb = "";
       this._online = false;
       this._lastseen = 0;
       this._typingUntil = 0;
@@ -1987,13 +2302,17 @@
     getString(k) {
       return this[k === "image" ? "picture" : k] || "";
     }
-    /** @returns {string} the picture URL */
+    /** The picture object (never null; isEmpty() without a picture). @returns {object} */
     getImage() {
-      return this.picture;
+      return profileImage(this);
     }
-    /** @returns {string} the picture URL */
+    /** The picture's thumbnail (a data: URL), else its URL; '' without a picture. @returns {string} */
+    getThumbnail() {
+      return profileImage(this).getThumbnail() || "";
+    }
+    /** The picture's URL, else its thumbnail. @returns {string} */
     getImageOrThumbnail() {
-      return this.picture;
+      return profileImage(this).getImageOrThumbnail() || "";
     }
     /** @returns {number} ms since the epoch the user was last online; 0 when online or unknown */
     getLastSeen() {
@@ -2032,18 +2351,22 @@
       else if (k === "picture" || k === "image") this.setImage(v);
     }
     /**
-     * Sets the picture: a URL now; a File or an <input type=file> id once file transfer is available.
-     * @param {string|File} img
+     * Sets the picture, published by save(): a File/Blob, the id of an <input type=file>, or a URL.
+     * `index` (mesibo's several pictures per profile) is accepted; Hubbub keeps one picture.
+     * @param {string|File|Blob} img @param {number} [index]
      */
-    setImage(img) {
-      if (typeof img === "string" && HAS_DOC && document.getElementById(img) && document.getElementById(img).files) {
-        console.warn("Hubbub: uploading a profile picture needs file transfer (not yet available); pass a URL");
+    setImage(img, index) {
+      var el = typeof img === "string" && HAS_DOC ? document.getElementById(img) : null;
+      if (el && el.files) {
+        if (el.files[0]) this._dirty.pictureContent = el.files[0];
         return;
       }
       if (typeof img === "string") {
         this.picture = img;
         this._dirty.picture = img;
-      } else console.warn("Hubbub: uploading a profile picture needs file transfer (not yet available); pass a URL");
+        return;
+      }
+      if (img) this._dirty.pictureContent = img;
     }
     /** Marks this user as a contact (local only). @param {boolean} on */
     setContact(on) {
@@ -2058,7 +2381,21 @@
       this._dirty = {};
       if (this.groupid) return this._api._request(Object.assign({ t: "group_set", gid: this.groupid }, d.name !== void 0 ? { name: d.name } : {}));
       if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: false, error: "FORBIDDEN", reason: "only the own profile can be saved" });
-      return this._api._request(Object.assign({ t: "profile" }, d));
+      var self = this;
+      var api = this._api;
+      var content = d.pictureContent;
+      delete d.pictureContent;
+      var ready = content ? uploadPicture(api, content).then(function(id) {
+        if (id) d.picture = id;
+      }) : Promise.resolve();
+      return ready.then(function() {
+        return api._request(Object.assign({ t: "profile" }, d));
+      }, function(e) {
+        return { ok: false, error: e && e.error || "UPLOAD", reason: e && e.reason || String(e) };
+      }).then(function(res) {
+        api._emit("MesiboProfile_onPublish", [self, !!res.ok]);
+        return res;
+      });
     }
     /** Get profile changes and online/offline presence of this user. @param {boolean} on */
     subscribe(on) {
@@ -2096,8 +2433,8 @@
       m.title = opts.title || "";
       m.filetype = opts.filetype || 0;
       m.setContent(opts.file || opts.fileurl);
-      if (m.file && opts.filetype) m.file.type = opts.filetype;
-      if (m.file) m._setFile(m.file);
+      if (opts.filetype) m.setContentType(opts.filetype);
+      if (m._file) m._setFile(m._file);
       return m.send();
     }
     /** Sends typing. */
@@ -2205,7 +2542,7 @@
       this.expiry = rec.expiry;
       this.flag = rec.flag === void 0 ? C.MESIBO_FLAG_DEFAULT : rec.flag;
       this.type = rec.type || 0;
-      this._setFile(rec.file || null);
+      this._setFile(rec.file || null, rec._local || null);
       this._fwd = !!rec.fwd;
       this._edited = !!rec.edited;
       this._deleted = !!(rec.deleted || rec.recalled);
@@ -2217,12 +2554,18 @@
       this._attempt = 0;
       this._blob = null;
     }
-    _setFile(file) {
-      this.file = file;
-      this.fileurl = file ? file.url || "" : "";
-      this.filetype = file ? file.type || 0 : 0;
+    /** file: the protocol's file object (or null); local: {url} of the sender's own copy (a blob: URL). */
+    _setFile(file, local) {
+      this._file = file;
+      this._local = local || null;
+      this.file = fileView(this._api, file, this._local);
+      this.filetype = file ? file.type || 0 : null;
       this.size = file ? file.size || 0 : 0;
       this.filename = file ? file.name || "" : "";
+    }
+    /** The file's URL (a stored file's signed URL, renewed as it ages). @returns {string} */
+    get fileurl() {
+      return this.file ? this.file.url : "";
     }
     /** @returns {boolean} */
     isIncoming() {
@@ -2306,7 +2649,67 @@
     }
     /** @returns {boolean} true when the message carries a file */
     hasFile() {
-      return !!(this.file || this._blob);
+      return !!(this._file || this._blob);
+    }
+    _isType(t) {
+      return !!this._file && (this._file.type || 0) === t;
+    }
+    /** @returns {boolean} */
+    hasImage() {
+      return this._isType(C.MESIBO_FILETYPE_IMAGE);
+    }
+    /** @returns {boolean} */
+    hasVideo() {
+      return this._isType(C.MESIBO_FILETYPE_VIDEO);
+    }
+    /** @returns {boolean} */
+    hasAudio() {
+      return this._isType(C.MESIBO_FILETYPE_AUDIO);
+    }
+    /** @returns {boolean} */
+    hasLocation() {
+      return this._isType(C.MESIBO_FILETYPE_LOCATION);
+    }
+    /** @returns {boolean} a file that is not a picture, video, audio or location */
+    hasDocument() {
+      return !!this._file && [C.MESIBO_FILETYPE_IMAGE, C.MESIBO_FILETYPE_VIDEO, C.MESIBO_FILETYPE_AUDIO, C.MESIBO_FILETYPE_LOCATION].indexOf(this._file.type || 0) < 0;
+    }
+    /** @returns {boolean} */
+    hasThumbnail() {
+      return !!(this._file && this._file.thumb);
+    }
+    /** A preview usable as <img src> (a data: URL), '' when none. @returns {string} */
+    getThumbnail() {
+      return this._file && this._file.thumb || "";
+    }
+    /** @returns {string} */
+    getFileName() {
+      return this._file && this._file.name || "";
+    }
+    /** @returns {number} bytes */
+    getFileSize() {
+      return this._file && this._file.size || 0;
+    }
+    /** @returns {number} MESIBO_FILETYPE_* (null without a file) */
+    getFileType() {
+      return this.filetype;
+    }
+    /** @returns {string} */
+    getMimeType() {
+      return this._file && this._file.mime || "";
+    }
+    /** @returns {string} the file's URL */
+    getFileUrl() {
+      return this.fileurl;
+    }
+    /** True for a message with content beyond text (a file, a title), false once deleted. @returns {boolean} */
+    isRichMessage() {
+      return !this.isDeleted() && !!(this._file || this._blob || this.title);
+    }
+    /** Sets the file type of content set (or to be set) with setContent. @param {number} t MESIBO_FILETYPE_* */
+    setContentType(t) {
+      this.filetype = t;
+      if (this._file) this._file.type = t;
     }
     /** @returns {number} ms since the epoch */
     getTimestamp() {
@@ -2352,8 +2755,10 @@
      */
     setContent(content) {
       var c = contentFromValue(content, this.filetype);
-      if (c && c.blob) this._blob = c.blob;
-      else if (c && c.file) this._setFile(c.file);
+      if (c && c.blob) {
+        this._blob = c.blob;
+        this._file = null;
+      } else if (c && c.file) this._setFile(c.file);
     }
     /** Sends this message (new messages from profile.newMessage()). @returns {number} the message id */
     send() {
@@ -2370,7 +2775,7 @@
      * @param {string|number|MesiboProfile} to @returns {MesiboMessage}
      */
     forward(to) {
-      var f = new _MesiboMessage(this._api, { dir: "out", message: this.message, title: this.title, file: this.file, flag: this.flag | C.MESIBO_FLAG_FORWARDED, type: this.type, fwd: true });
+      var f = new _MesiboMessage(this._api, { dir: "out", message: this.message, title: this.title, file: this._file, flag: this.flag | C.MESIBO_FLAG_FORWARDED, type: this.type, fwd: true });
       if (to instanceof MesiboProfile) {
         f.peer = to.getAddress();
         f.groupid = to.getGroupId();
@@ -2985,6 +3390,8 @@
       this._status = C.MESIBO_STATUS_UNKNOWN;
       this._info = {};
       this._uploader = null;
+      this._fileUrls = new FileUrls(this);
+      this._fileQueue = null;
       this._readyResolve = null;
       var self = this;
       this._ready = new Promise(function(r) {
@@ -2998,6 +3405,13 @@
     static getInstance() {
       if (!instances.shared) instances.shared = new _Mesibo();
       return instances.shared;
+    }
+    /**
+     * Called inside the app's service worker after importScripts(mesibo.js). Files load through the
+     * browser's HTTP cache (immutable, ETag), so the worker has nothing to install.
+     */
+    static initServiceWorker(caches, self) {
+      return !!(caches && self);
     }
     static _current() {
       return instances.last || _Mesibo.getInstance();
@@ -3128,7 +3542,9 @@
             self._onSnapshot(snap);
           },
           onEvents: function(evs) {
-            for (var i = 0; i < evs.length; i++) self._applyEvent(evs[i]);
+            applyWithUrls(self, evs, function(list) {
+              for (var i = 0; i < list.length; i++) self._applyEvent(list[i]);
+            });
           },
           onStatus: function(st, info) {
             self._onStatus(st, info);
@@ -3320,6 +3736,7 @@
       if (d.name !== void 0) p.name = d.name || "";
       if (d.status !== void 0) p.status = d.status || "";
       if (d.picture !== void 0) p.picture = d.picture || "";
+      if (d.thumb !== void 0) p._thumb = d.thumb || "";
       if (d.online !== void 0) p._online = !!d.online;
       if (d.lastseen !== void 0) p._lastseen = d.lastseen || 0;
       this._emit("Mesibo_onProfileUpdated", [p]);
@@ -3374,7 +3791,8 @@
           type: m.type || 0
         };
         if (m.expiry !== void 0 && m.expiry !== null) frame.expiry = m.expiry;
-        if (m.file) frame.file = m.file;
+        var f = m._file;
+        if (f) frame.file = f.id ? { id: f.id, name: f.name || "", type: f.type || 0 } : f;
         if (m.isForwarded()) frame.fwd = true;
         return self._ready.then(function(s) {
           return s.send(frame);

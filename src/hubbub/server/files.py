@@ -66,9 +66,11 @@ async def upload(request: Request) -> Response:
         files.check_length(int(length) if length and length.isdigit() else None)
         name = request.query_params.get("name", "")[:512]
         meta = await files.upload(ident, _stream(request), name, image=request.query_params.get("image") == "1")
+        urls, _ = await files.sign(ident, [meta.id])  # the uploader's own URL, so it can show the file at once
     except FileError as exc:
         return _error(exc.status, exc.code, exc.reason)
-    return JSONResponse({**meta_json(meta), "name": name}, status_code=201)
+    return JSONResponse({**meta_json(meta), "name": name, "url": urls.get(meta.id, ""),
+                         "ttl": request.app.state.settings.file_url_ttl}, status_code=201)
 
 
 async def sign(request: Request) -> Response:
