@@ -118,3 +118,27 @@ async def test_item05_expired_token_closes_a_live_socket_4001(server: Any) -> No
             frames.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
     assert {"t": "error", "code": "AUTHFAIL", "reason": "token expired"} in frames
     assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.AUTHFAIL
+
+
+async def test_item02_an_ack_sent_while_the_server_closes_moves_the_cursor(server: Any) -> None:
+    """Through a real socket: the server signs bob out while he holds an event; his ack still counts."""
+    bob_token = server.token("bob")
+    ws, welcome = await raw(server, bob_token)
+    async with fast(server, server.token("alice")) as alice:
+        await alice.send("bob", "the last one")
+    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert frame["t"] == "events"
+    seq = frame["events"][-1]["seq"]
+    hub = server.hub
+    revoking = asyncio.get_running_loop().run_in_executor(
+        None, server.call, hub.revoke(welcome["uid"], [welcome["device"]]))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["t"] == "signout"
+    await ws.send(json.dumps({"t": "ack", "seq": seq}))  # after the server began to close
+    rcvd = await closed_with(ws)
+    await revoking
+    assert rcvd is not None and rcvd.code == Close.SIGNOUT
+
+    async def cursor() -> int:
+        await asyncio.sleep(0.2)  # the ack folds into the next write
+        return await hub.store.cursor(welcome["uid"], welcome["device"])
+    assert server.call(cursor()) == seq

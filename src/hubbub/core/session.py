@@ -95,7 +95,8 @@ class Session:
             self.close_reason = refused
             self._tasks.append(asyncio.ensure_future(self._close_now(Close.TRY_AGAIN, refused)))
             return
-        self._tasks.append(asyncio.ensure_future(self._auth_deadline()))
+        self._auth_timer = asyncio.ensure_future(self._auth_deadline())
+        self._tasks.append(self._auth_timer)
 
     # -- input from the I/O layer ---------------------------------------------------------------
 
@@ -241,6 +242,7 @@ class Session:
             raise
         except Exception:  # socket gone; the I/O layer reports the close
             self._out.clear()
+            self._out_bytes = 0
             self._writing = False
 
     # -- auth -----------------------------------------------------------------------------------
@@ -284,6 +286,7 @@ class Session:
         self.ident = ident
         self.state = OPEN
         self._pending = False
+        self._auth_timer.cancel()
         self.hub.authenticated()
         head = await self.hub.store.head(ident.uid)
         cursor = await self.hub.store.cursor(ident.uid, ident.device)
