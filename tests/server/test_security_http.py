@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 import httpx
 import pytest
 
+from ..core.test_security_store import _hold_lock, _release
 from .test_backend import add_user, connect, ok
 
 
@@ -90,3 +92,17 @@ async def test_item10_stats_needs_a_secret_and_shows_counts_only(server: Any, ht
     assert body["apps"] == [{"id": 1, "connections": 1, "users_online": 1}]
     assert "alice" not in r.text
     await a.ws.close()
+
+
+@pytest.mark.settings(sqlite_lock_wait=0.2)
+async def test_item09_backend_op_during_a_foreign_lock_is_a_busy_answer(server: Any) -> None:
+    """Past sqlite_lock_wait the op is answered BUSY (a JSON op answer, not a 500), and nothing changed."""
+    holder = await _hold_lock(Path(server.settings.data_dir) / "hubbub.db")
+    try:
+        async with httpx.AsyncClient() as http:
+            r = await http.post(server.url + "/backend", json={"op": "useradd", "token": server.app_token,
+                                                               "user": {"address": "alice"}})
+        assert r.status_code == 200 and r.json()["error"] == "BUSY", r.text
+    finally:
+        await _release(holder)
+    await ok(server, "useradd", user={"address": "alice"})

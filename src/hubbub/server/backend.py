@@ -440,6 +440,8 @@ async def _handle(request: Request) -> Response:
         return _error(e.code, e.reason, op=op, id=req.id, field=e.field)
     except AdminError as e:
         return _error(e.code, e.reason, op=op, id=req.id)
+    except ProtocolError as e:  # from the store, e.g. BUSY: another process held the database's lock
+        return _error(e.code, e.reason, op=op, id=req.id)
     if req.id is not None:
         res.id = req.id
     return _json(res)
