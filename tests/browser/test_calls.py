@@ -1,7 +1,8 @@
 """Calls end to end: real server, headless Chromium with fake camera and microphone, the example page.
 
-Each user is a browser context; the callee's tabs share one connection through their leader. Media
-flow is checked with RTCPeerConnection stats (bytes received on both sides).
+Each user is a browser context; each user's tabs share one connection through their leader. Calls are
+placed and answered by tabs that are not the leader, so their signalling crosses the tabs' channel.
+Media flow is checked with RTCPeerConnection stats (bytes sent and received on both sides).
 """
 
 from __future__ import annotations
@@ -67,31 +68,34 @@ def follower(tabs: list[Tab]) -> Tab:
     return next(t for t in tabs if not t.leader())
 
 
-def connect_call(hub: Harness, n_callee_tabs: int = 3) -> tuple[Tab, list[Tab], Tab]:
-    """alice calls bob (n tabs); a tab that is not the leader answers; media flows both ways."""
-    (alice,) = hub.open(hub.context(), "alice", 1)
+def connect_call(hub: Harness, n_callee_tabs: int = 3) -> tuple[Tab, list[Tab], list[Tab], Tab]:
+    """A tab of alice that is not her leader calls bob (n tabs); a tab of bob that is not his leader
+    answers; media flows both ways. Returns (calling tab, alice's tabs, bob's tabs, answering tab)."""
+    alice = hub.open(hub.context(), "alice", 2)
+    caller = follower(alice)
     bob = hub.open(hub.context((COUNT_NOTES,)), "bob", n_callee_tabs)
     for t in bob:
         t.js("() => mesibo.enableNotifications(true)")
-    alice.js("() => placeCall('bob', true)")
+    caller.js("() => placeCall('bob', true)")
     for t in bob:
         wait_for(lambda t=t: rang(t), 10, "every tab of bob rings")
-    wait_for(lambda: has_status(alice, S.RINGING), 5, "alice hears ringing")
+    wait_for(lambda: has_status(caller, S.RINGING), 5, "alice hears ringing")
     answering = follower(bob)
     answering.js("() => mesibo.answer(true)")
-    wait_for(lambda: has_status(alice, S.CONNECTED), 15, "alice connected")
+    wait_for(lambda: has_status(caller, S.CONNECTED), 15, "alice connected")
     wait_for(lambda: has_status(answering, S.CONNECTED), 15, "bob's answering tab connected")
     for t in bob:
         if t is not answering:
             wait_for(lambda t=t: has_status(t, S.CANCEL), 5, "the other tabs stop ringing")
-    wait_for(lambda: flowing(alice), 15, "media reaches alice")
+    wait_for(lambda: flowing(caller), 15, "media reaches alice")
     wait_for(lambda: flowing(answering), 15, "media reaches bob's answering tab")
-    return alice, bob, answering
+    assert [calls(t) for t in alice if t is not caller] == [[]], "the caller's other tab is not rung"
+    return caller, alice, bob, answering
 
 
 @pytest.mark.parametrize("side", ["caller", "callee"])
 def test_rings_in_every_tab_answered_in_one_media_both_ways_hangup_everywhere(hub: Harness, side: str) -> None:
-    alice, bob, answering = connect_call(hub)
+    alice, alice_tabs, bob, answering = connect_call(hub)
     others = [t for t in bob if t is not answering]
     assert sum(len(t.js("() => window.__notes")) for t in bob) == 1, "one desktop notification, not one per tab"
     for t in others:  # stopped ringing with a terminal status and never got media
@@ -100,18 +104,19 @@ def test_rings_in_every_tab_answered_in_one_media_both_ways_hangup_everywhere(hu
     (alice if side == "caller" else answering).js("() => mesibo.hangup(0)")
     wait_for(lambda: has_status(alice, S.COMPLETE), 5, "alice sees the end")
     wait_for(lambda: has_status(answering, S.COMPLETE), 5, "bob sees the end")
-    for t in [alice, *bob]:
+    for t in [*alice_tabs, *bob]:
         wait_for(lambda t=t: len(call_records(t)) >= 1, 10, "a call record in every tab")
     time.sleep(0.5)
-    (out,) = call_records(alice)
-    assert out["out"] and out["call"]["video"] and out["call"]["status"] == Status.CALLOUTGOING
+    for t in alice_tabs:
+        (out,) = call_records(t)
+        assert out["out"] and out["call"]["video"] and out["call"]["status"] == Status.CALLOUTGOING
     for t in bob:
         (rec,) = call_records(t)
         assert not rec["out"] and rec["call"]["status"] == Status.CALLINCOMING and not rec["call"]["missed"]
     for t in others:
         assert statuses(t) == [S.CANCEL], "the end does not reach tabs that stopped ringing twice"
     assert statuses(alice).count(S.COMPLETE) == 1 and statuses(answering).count(S.COMPLETE) == 1
-    for t in [alice, *bob]:
+    for t in [*alice_tabs, *bob]:
         assert not t.errors, t.errors
 
 
@@ -174,7 +179,7 @@ def test_two_devices_both_ring_one_answers_the_other_stops(hub: Harness) -> None
 
 
 def test_callee_leader_crash_during_a_call_another_tab_owns(hub: Harness) -> None:
-    alice, bob, answering = connect_call(hub, 2)
+    alice, _alice_tabs, bob, answering = connect_call(hub, 2)
     leader = next(t for t in bob if t.leader())
     crash(leader)
     wait_for(lambda: answering.leader(), 15, "the answering tab takes the connection over")
@@ -190,7 +195,7 @@ def test_callee_leader_crash_during_a_call_another_tab_owns(hub: Harness) -> Non
 @pytest.mark.settings(call_grace=60.0)
 def test_answering_tab_crash_ends_the_call_for_the_caller(hub: Harness) -> None:
     # the server would wait a minute for the connection: the end comes from the tab that notices the crash
-    alice, bob, answering = connect_call(hub, 2)
+    alice, _alice_tabs, bob, answering = connect_call(hub, 2)
     crash(answering)
     wait_for(lambda: has_status(alice, S.COMPLETE), 8, "the caller sees the end within seconds")
     survivor = next(t for t in bob if t is not answering)
