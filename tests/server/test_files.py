@@ -222,3 +222,23 @@ async def test_a_profile_picture_reaches_subscribers_and_users_of_the_app_only(s
         with pytest.raises(Exception) as bad:  # a profile picture must be a picture
             await alice.request("profile", picture=(await alice.files.upload(b"text file"))["id"])
         assert "image" in str(bad.value)
+
+
+async def test_an_upload_cut_off_leaves_nothing_behind(server: Any) -> None:
+    token = server.token("alice")
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write((f"POST /files/upload?name=part.bin HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+                  f"X-Appid: {server.appid}\r\nContent-Length: 1000000\r\n\r\n").encode() + b"x" * 200_000)
+    await writer.drain()
+    tmp = server.settings.data_path / "files" / "tmp"
+    deadline = time.monotonic() + 10
+    while not list(tmp.iterdir()) and time.monotonic() < deadline:  # the upload has begun
+        await asyncio.sleep(0.05)
+    assert list(tmp.iterdir()), "the upload never started"
+    writer.close()
+    while list(tmp.iterdir()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not list(tmp.iterdir()) and blobs(server) == []
+    async with fast(server, token) as alice:  # and the server carries on
+        assert (await alice.files.upload(b"whole", "whole.txt"))["size"] == 5
