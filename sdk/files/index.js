@@ -12,6 +12,7 @@ import { HAS_DOC } from '../api/env.js';
 
 var RENEW_MS = 5 * 60 * 1000;   // renew a signed URL this long before it expires
 var FILE_ID = /^[0-9a-f]{64}$/;
+var DENIED_MS = 60 * 1000;      // a file this user may not read (recalled, deleted) is asked for again after this
 
 /** The server's HTTP origin from its WebSocket URL. @param {string} ws @returns {string} */
 export function httpBase(ws) {
@@ -57,8 +58,14 @@ export class FileUrls {
     this._api = api;
     this._urls = new Map();     // id -> {url, until}
     this._pending = new Map();  // id -> Promise
+    this._denied = new Map();   // id -> until: not asked again for a while (a render loop must not flood the server)
   }
-  _fresh(id) { var e = this._urls.get(id); return !!e && e.until - RENEW_MS > Date.now(); }
+  _fresh(id) {
+    var e = this._urls.get(id);
+    if (e && e.until - RENEW_MS > Date.now()) return true;
+    var d = this._denied.get(id);
+    return !!d && d > Date.now();
+  }
   /** The URL now ('' until the first one arrives); asks for a new one when it is old. @param {string} id */
   url(id) {
     if (!this._fresh(id)) this.ensure([id]);
@@ -80,7 +87,8 @@ export class FileUrls {
     });
     if (want.length) {
       var p = httpJson(this._api, 'POST', '/files/sign', { ids: want }).then(function (res) {
-        Object.keys(res.urls || {}).forEach(function (id) { self.put(id, res.urls[id], res.ttl); });
+        Object.keys(res.urls || {}).forEach(function (id) { self.put(id, res.urls[id], res.ttl); self._denied.delete(id); });
+        (res.denied || []).forEach(function (id) { self._denied.set(id, Date.now() + DENIED_MS); });
       }, function (e) { console.warn('Hubbub: could not get file URLs', e); })
         .then(function () { want.forEach(function (id) { self._pending.delete(id); }); });
       want.forEach(function (id) { self._pending.set(id, p); });

@@ -60,3 +60,20 @@ test('a stored file: its URL is signed in one batch, absolute, cached, and renew
     globalThis.fetch = realFetch;
   }
 });
+
+test('a denied file is not asked for again on every read of its URL', async () => {
+  let calls = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async () => { calls++; return { ok: true, json: async () => ({ urls: {}, denied: [ID], ttl: 3600 }) }; };
+  try {
+    const a = api();
+    const m = new sdk.MesiboMessage(a, { dir: 'in', mid: 9, file: { id: ID, type: 1 } });
+    assert.equal(m.file.url, '');
+    await a._fileUrls.ensure([ID]);
+    for (let i = 0; i < 5; i++) assert.equal(m.file.url, '');
+    await a._fileUrls.ensure([ID]);
+    assert.equal(calls, 1);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});

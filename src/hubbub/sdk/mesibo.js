@@ -1790,6 +1790,7 @@
   // sdk/files/index.js
   var RENEW_MS = 5 * 60 * 1e3;
   var FILE_ID = /^[0-9a-f]{64}$/;
+  var DENIED_MS = 60 * 1e3;
   function httpBase(ws) {
     return String(ws).replace(/^ws(s?):\/\//i, "http$1://").replace(/\/ws\/?$/, "");
   }
@@ -1817,10 +1818,13 @@
       this._api = api;
       this._urls = /* @__PURE__ */ new Map();
       this._pending = /* @__PURE__ */ new Map();
+      this._denied = /* @__PURE__ */ new Map();
     }
     _fresh(id) {
       var e = this._urls.get(id);
-      return !!e && e.until - RENEW_MS > Date.now();
+      if (e && e.until - RENEW_MS > Date.now()) return true;
+      var d = this._denied.get(id);
+      return !!d && d > Date.now();
     }
     /** The URL now ('' until the first one arrives); asks for a new one when it is old. @param {string} id */
     url(id) {
@@ -1849,6 +1853,10 @@
         var p = httpJson(this._api, "POST", "/files/sign", { ids: want }).then(function(res) {
           Object.keys(res.urls || {}).forEach(function(id) {
             self.put(id, res.urls[id], res.ttl);
+            self._denied.delete(id);
+          });
+          (res.denied || []).forEach(function(id) {
+            self._denied.set(id, Date.now() + DENIED_MS);
           });
         }, function(e) {
           console.warn("Hubbub: could not get file URLs", e);
