@@ -134,3 +134,118 @@ async def test_item03_a_blocker_cannot_be_added_to_a_group_by_the_blocked(harnes
     # unblocked, the same add goes through
     assert (await bob.request("block", address="mallory", on=False))["ok"]
     assert (await mallory.request("group_members", gid=gid, add=["bob"]))["ok"]
+
+
+# -- item 7: group history shows a member only what its own log holds ----------------------------
+
+async def test_item07_group_history_leaves_out_what_came_before_a_member_joined(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.device("bob")
+    gid = (await alice.request("group_create", name="t", members=["bob"]))["gid"]
+    assert (await alice.request("send", cid="1", gid=gid, message="before carol"))["status"] == Status.SENT
+    carol = await harness.device("carol")
+    assert (await alice.request("group_members", gid=gid, add=["carol"]))["ok"]
+    assert (await alice.request("send", cid="2", gid=gid, message="after carol"))["status"] == Status.SENT
+    assert (await carol.request("send", cid="3", gid=gid, message="carol here"))["status"] == Status.SENT
+    got = await carol.request("history", gid=gid)
+    assert [m["message"] for m in got["messages"]] == ["carol here", "after carol"]
+    everything = await alice.request("history", gid=gid)
+    assert [m["message"] for m in everything["messages"]] == ["carol here", "after carol", "before carol"]
+
+
+async def test_item07_group_history_leaves_out_what_a_member_without_recv_never_got(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    dave = await harness.device("dave")
+    gid = (await alice.request("group_create", name="news", flag=int(GroupFlag.SELECTED_RECV)))["gid"]
+    assert (await alice.request("group_members", gid=gid, add=["dave"], flags=int(MemberFlag.SEND)))["ok"]
+    assert (await alice.request("send", cid="1", gid=gid, message="for receivers"))["status"] == Status.SENT
+    assert (await dave.request("send", cid="d", gid=gid, message="dave writes"))["status"] == Status.SENT
+    got = await dave.request("history", gid=gid)
+    assert [m["message"] for m in got["messages"]] == ["dave writes"]
+    assert [m["message"] for m in (await alice.request("history", gid=gid))["messages"]] == \
+        ["dave writes", "for receivers"]
+
+
+# -- item 8: blocking stops presence, profile changes, online/last-seen, groups ------------------
+
+async def no_frames(device: Device, t: str, wait: float = 0.3) -> list[dict[str, Any]]:
+    """Frames of type t that arrive within `wait` (applying events met on the way)."""
+    got = []
+    try:
+        while True:
+            frame = await device.next(wait)
+            if frame["t"] == "events":
+                device._apply(frame)
+            if frame["t"] == t:
+                got.append(frame)
+    except TimeoutError:
+        return got
+
+
+async def test_item08_blocked_user_gets_no_presence_of_the_blocker(harness: Harness) -> None:
+    bob_token = await harness.token("bob")
+    mallory = await harness.device("mallory")
+    carol = await harness.device("carol")
+    assert (await mallory.request("subscribe", address="bob", on=True))["ok"]
+    assert (await carol.request("subscribe", address="bob", on=True))["ok"]
+    bob = await harness.connect(bob_token)
+    assert (await bob.request("block", address="mallory", on=True))["ok"]
+    refused = await mallory.request("subscribe", address="bob", on=True)
+    assert refused["ok"] is False and refused["error"] == "FORBIDDEN"
+    # bob goes offline and comes back: carol sees it, mallory's earlier subscription shows nothing
+    await bob.session.close(1000, "bye")
+    await bob.session.closed()
+    bob = await harness.connect(bob_token)
+    seen = await carol.next_of("presence")
+    while seen["activity"] != 1:
+        seen = await carol.next_of("presence")
+    assert seen["from"] == "bob"
+    assert await no_frames(mallory, "presence") == []
+    # nor typing, 1:1 or in a group they share
+    gid = (await carol.request("group_create", name="g", members=["bob", "mallory"]))["gid"]
+    assert (await mallory.request("presence", to="bob", activity=3))["ok"]
+    assert (await mallory.request("presence", gid=gid, activity=3))["ok"]
+    typing = await no_frames(bob, "presence")
+    assert typing == [], typing
+    assert (await carol.next_of("presence"))["from"] == "mallory"
+
+
+async def test_item08_blocked_user_sees_no_profile_changes_nor_online_or_lastseen(harness: Harness) -> None:
+    bob = await harness.device("bob")
+    mallory = await harness.device("mallory")
+    carol = await harness.device("carol")
+    for d in (mallory, carol):
+        assert (await d.request("subscribe", address="bob", on=True))["ok"]
+    gid = (await carol.request("group_create", name="g", members=["bob", "mallory"]))["gid"]
+    assert (await bob.request("block", address="mallory", on=True))["ok"]
+    await mallory.wait_events(1)  # the group's creation
+    assert (await bob.request("profile", name="Bob", status="hiding"))["ok"]
+    carol_events = await carol.wait_events(2)
+    assert [e["k"] for e in carol_events] == ["group", "profile"] and carol_events[1]["status"] == "hiding"
+    await no_frames(mallory, "events")
+    assert [e["k"] for e in mallory.events] == ["group"], mallory.events
+    assert await harness.hub.store.head(mallory.session.ident.uid) == 1
+    # profiles: carol sees bob online; mallory sees neither online nor last seen
+    [seen] = (await carol.request("profiles", addresses=["bob"]))["profiles"]
+    assert seen["online"] is True
+    [hidden] = (await mallory.request("profiles", addresses=["bob"]))["profiles"]
+    assert hidden["online"] is False and hidden["lastseen"] == 0 and hidden["address"] == "bob"
+    assert gid
+
+
+async def test_item08_blocked_user_cannot_reach_the_blocker_through_a_group(harness: Harness) -> None:
+    bob = await harness.device("bob")
+    mallory = await harness.device("mallory")
+    carol = await harness.device("carol")
+    gid = (await carol.request("group_create", name="g", members=["bob", "mallory"]))["gid"]
+    assert (await bob.request("block", address="mallory", on=True))["ok"]
+    assert (await mallory.request("send", cid="m", gid=gid, message="psst"))["status"] == Status.SENT
+    assert (await carol.request("send", cid="c", gid=gid, message="hello all"))["status"] == Status.SENT
+    got = [e for e in await carol.wait_events(3) if e["k"] == "msg"]
+    assert [e["message"] for e in got if e["dir"] == "in"] == ["psst"]
+    bob_msgs = [e["message"] for e in await bob.wait_events(2) if e["k"] == "msg"]
+    assert bob_msgs == ["hello all"]
+    assert [m["message"] for m in (await bob.request("history", gid=gid))["messages"]] == ["hello all"]
+    # and cannot put the blocker in a group of its own
+    own = (await mallory.request("group_create", name="mine"))["gid"]
+    assert (await mallory.request("group_members", gid=own, add=["bob"]))["error"] == "FORBIDDEN"

@@ -420,7 +420,9 @@ class Hub:
             group = await self.store.group(fr.gid, with_members=True)
             if group is None or group.app_id != ident.app_id or not self._may_send(group, ident.uid):
                 raise ProtocolError("FORBIDDEN", "not a member of that group")
-            targets = [m.uid for m in group.members if m.uid != ident.uid]
+            others = [m.uid for m in group.members if m.uid != ident.uid]
+            refusing = set(await self.store.blockers(others, ident.uid))
+            targets = [uid for uid in others if uid not in refusing]
         else:
             try:
                 uid = await self.resolve(ident, fr.to)
@@ -449,14 +451,14 @@ class Hub:
         return {}
 
     async def profiles(self, ident: TokenInfo, fr: f.Profiles) -> dict[str, Any]:
+        users = [u for u in [await self.store.user(ident.app_id, a) for a in dict.fromkeys(fr.addresses)] if u]
+        hiding = set(await self.store.blockers([u.uid for u in users], ident.uid))  # no online/last seen for them
         out = []
-        for address in dict.fromkeys(fr.addresses):
-            u = await self.store.user(ident.app_id, address)
-            if u is not None:
-                meta = await self.store.file_meta(u.picture) if is_blob_id(u.picture) else None
-                out.append({"address": u.address, "name": u.name, "status": u.status, "picture": u.picture,
-                            "thumb": meta.thumb if meta else "", "online": self.online(u.uid),
-                            "lastseen": u.lastseen})
+        for u in users:
+            meta = await self.store.file_meta(u.picture) if is_blob_id(u.picture) else None
+            out.append({"address": u.address, "name": u.name, "status": u.status, "picture": u.picture,
+                        "thumb": meta.thumb if meta else "", "online": u.uid not in hiding and self.online(u.uid),
+                        "lastseen": 0 if u.uid in hiding else u.lastseen})
         return {"profiles": out}
 
     async def _target(self, ident: TokenInfo, address: str) -> int:
@@ -467,6 +469,8 @@ class Hub:
 
     async def subscribe(self, ident: TokenInfo, fr: f.Subscribe) -> dict[str, Any]:
         target = await self._target(ident, fr.address)
+        if fr.on and await self.store.is_blocked(target, ident.uid):
+            raise ProtocolError("FORBIDDEN", f"{fr.address} does not share its presence with you")
         await self.store.subscribe(ident.uid, target, fr.on)
         return {"online": self.online(target)}
 

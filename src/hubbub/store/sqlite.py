@@ -482,8 +482,10 @@ class SQLiteStore:
                 rows = c.execute("SELECT uid, flags FROM members WHERE gid=?", (msg.gid,)).fetchall()
                 gflag = c.execute("SELECT flag FROM groups WHERE gid=?", (msg.gid,)).fetchone()[0]
                 selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
-                recipients = [u for u, flags in rows
-                              if (not selected or flags & MemberFlag.RECV) and (u != msg.sender or loop)]
+                blockers = {r[0] for r in c.execute("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
+                                                    "AND b.blocked=? WHERE m.gid=?", (msg.sender, msg.gid))}
+                recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
+                              and (u != msg.sender or loop) and u not in blockers]
             else:
                 recipients = [msg.to]
             for uid in recipients:
@@ -589,14 +591,17 @@ class SQLiteStore:
 
     async def history(self, app_id: int, uid: int, peer: int, gid: int, before: int | None,
                       limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """A conversation's messages as its reader has them: its own sends, and what reached it (a 1:1
+        message is addressed to the reader; a group's only when it is in the reader's own log: not what
+        the group carried before the reader joined, nor what a member without RECV never got)."""
         bound = before if before is not None else 2**62
         cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
                 "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, m.callinfo, d.state FROM messages m "
                 "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
-            rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? "
+            rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? AND (m.sender=? OR d.uid IS NOT NULL) "
                            "AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
-                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, app_id, bound, uid, limit + 1))
+                           "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, app_id, bound, uid, uid, limit + 1))
         else:
             rows = self._q(cols + "WHERE m.gid=0 AND ((m.sender=? AND m.to_uid=?) OR (m.sender=? AND m.to_uid=?)) "
                            "AND m.app_id=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
@@ -665,6 +670,7 @@ class SQLiteStore:
             audience.update(r[0] for r in c.execute("SELECT uid FROM subs WHERE target=?", (uid,)))
             audience.update(r[0] for r in c.execute(
                 "SELECT DISTINCT o.uid FROM members m JOIN members o ON o.gid=m.gid WHERE m.uid=?", (uid,)))
+            audience.difference_update(r[0] for r in c.execute("SELECT blocked FROM blocks WHERE uid=?", (uid,)))
             for who in sorted(audience):
                 log.append(who, body)
         _, touched = await self._write(op)
@@ -684,7 +690,9 @@ class SQLiteStore:
         await self._write(op)
 
     async def subscribers(self, uid: int) -> list[int]:
-        return [r[0] for r in self._q("SELECT uid FROM subs WHERE target=?", (uid,))]
+        """Who gets uid's presence: its subscribers, but not those it blocked."""
+        return [r[0] for r in self._q("SELECT s.uid FROM subs s WHERE s.target=? AND NOT EXISTS("
+                                      "SELECT 1 FROM blocks b WHERE b.uid=? AND b.blocked=s.uid)", (uid, uid))]
 
     async def block(self, uid: int, target: int, on: bool) -> None:
         def op(log: _Log) -> None:
