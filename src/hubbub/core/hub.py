@@ -69,7 +69,7 @@ class Hub:
         if self._sweeper:
             self._sweeper.cancel()
         self.calls.stop()
-        closing = [s.close(Close.GOING_AWAY, "server shutting down")
+        closing = [s.close(Close.GOING_AWAY, "server shutting down", await_acks=False)
                    for conns in list(self.sessions.values()) for s in list(conns.values())]
         await asyncio.gather(*closing, return_exceptions=True)
         if self._background:

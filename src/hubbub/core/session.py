@@ -193,16 +193,17 @@ class Session:
         else:
             self.emit(f.encode({"t": "error", "code": code, "reason": reason}).decode())
 
-    async def close(self, code: int, reason: str) -> None:
+    async def close(self, code: int, reason: str, *, await_acks: bool = True) -> None:
         """Close with `code`: queued frames (the error that explains the close, the last events) get
-        `close_grace` seconds to leave, and the client's ack of them is still taken in meanwhile."""
+        `close_grace` seconds to leave, and the client's ack of them is still taken in meanwhile
+        (unless `await_acks` is False: a server shutting down, whose clients resume with `after`)."""
         if self.state in (CLOSING, CLOSED):
             return
         self.state = CLOSING
         self.close_reason = reason
         self._cancel_tasks()  # no new events: what is in flight is what the client may still ack
         try:
-            await asyncio.wait_for(self._settle(), self.hub.settings.close_grace)
+            await asyncio.wait_for(self._settle(await_acks and not self._feeding), self.hub.settings.close_grace)
         except (asyncio.TimeoutError, Exception):
             pass
         await self._close_now(code, reason)
@@ -221,10 +222,10 @@ class Session:
             if t is not me:
                 t.cancel()
 
-    async def _settle(self) -> None:
-        """Until every queued frame was written and, unless the receive loop waits for us, acked."""
-        while self.state == CLOSING and (self._out or self._writing or
-                                         (not self._feeding and self.acked < self.sent_upto)):
+    async def _settle(self, acks: bool) -> None:
+        """Until every queued frame was written and, with `acks`, acknowledged. (Inside feed() the
+        receive loop waits for us, so no ack can arrive.)"""
+        while self.state == CLOSING and (self._out or self._writing or (acks and self.acked < self.sent_upto)):
             await asyncio.sleep(0.005)
 
     async def _writer(self) -> None:
