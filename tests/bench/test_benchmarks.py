@@ -59,3 +59,10 @@ def test_bench_messages_runs_hubbub_the_relay_and_socketio(tmp_path: Path) -> No
         assert r[kind]["full_speed"]["deliveries_per_s"] > 0, kind
         assert r[kind]["paced"]["samples"] > 0, kind
     assert set(r["hubbub_to_socketio"]) == {"full_speed_rate", "paced_cpu_per_delivery", "paced_p99"}
+
+
+def test_bench_group_writes_counts_bytes_per_change(tmp_path: Path) -> None:
+    r = run_bench("bench_group_writes.py", tmp_path, "--members", "30", "--changes", "3")
+    assert r["members"] == 31 and r["changes"] == 3
+    assert 0 < r["rename_bytes_per_member"] < 400, "a rename writes a small event per member, not the list"
+    assert r["create_bytes"] > 0 and r["member_change_bytes"] > 0
