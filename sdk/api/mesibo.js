@@ -13,6 +13,12 @@ import { FileUrls, applyWithUrls, fileMethods, uploadThenSend } from '../files/i
 
 var instances = { shared: null, last: null };
 
+/** The SDK's version (printVersion). */
+export const SDK_VERSION = '0.1.0';
+
+/** What Mesibo.initServiceWorker() was given (for the files layer's handlers). */
+export const serviceWorker = { caches: null, scope: null };
+
 /**
  * The Hubbub implementation of the mesibo JavaScript API.
  * var api = new Mesibo(); api.setAppName(appid); api.setAccessToken(token);
@@ -34,6 +40,7 @@ export class Mesibo {
     this._profiles = new Map();
     this._mirror = new Map();
     this._mySent = new Map();     // cid -> MesiboMessage sent from this tab
+    this._objects = new Map();    // mid -> the MesiboMessage this tab gave the app (one object per message)
     this._statusSeen = new Map(); // cid -> last status reported for own sends
     this._readSessions = new Set();
     this._readSent = new Set();
@@ -58,13 +65,39 @@ export class Mesibo {
     return instances.shared;
   }
 
-  /**
-   * Called inside the app's service worker after importScripts(mesibo.js). Files load through the
-   * browser's HTTP cache (immutable, ETag), so the worker has nothing to install.
-   */
-  static initServiceWorker(caches, self) { return !!(caches && self); }
 
   static _current() { return instances.last || Mesibo.getInstance(); }
+
+  /**
+   * Logs the SDK's version (mesibo apps call it while they set up; the arguments are free text).
+   * @param {string} [a] @param {string} [b] @returns {string} the version
+   */
+  static printVersion(a, b) {
+    var v = 'Hubbub mesibo-compatible SDK ' + SDK_VERSION;
+    if (typeof console !== 'undefined') console.log(v + (a ? ' ' + a : '') + (b ? ' ' + b : ''));
+    return SDK_VERSION;
+  }
+
+  /**
+   * Inside a service worker, after importScripts() of this script: takes control of the app's pages
+   * at once (install: skipWaiting, activate: clients.claim). Requests go to the network as usual; the
+   * browser's HTTP cache keeps downloaded files. Never throws.
+   * @param {CacheStorage} caches @param {ServiceWorkerGlobalScope} self
+   * @returns {boolean} true when the handlers were installed
+   */
+  static initServiceWorker(caches, self) {
+    var scope = self || globalThis;
+    serviceWorker.caches = caches || null;
+    serviceWorker.scope = scope;
+    if (!scope || typeof scope.addEventListener !== 'function') return false;
+    try {
+      scope.addEventListener('install', function (e) { if (scope.skipWaiting) e.waitUntil(scope.skipWaiting()); });
+      scope.addEventListener('activate', function (e) { if (scope.clients && scope.clients.claim) e.waitUntil(scope.clients.claim()); });
+    } catch (e) {
+      return false;
+    }
+    return true;
+  }
 
   // ----- set-up -------------------------------------------------------------------------------
 
@@ -85,6 +118,24 @@ export class Mesibo {
    * @param {string} name @param {function(boolean)} [cb]
    */
   setDatabase(name, cb) { if (name) this._dbName = String(name); this._dbCb = cb || null; }
+  /**
+   * Registers the app's service worker script (mesibo apps call it while they set up). Never throws:
+   * a failed registration (another origin, no service worker support) is logged and ignored.
+   * @param {string} url the worker script @returns {Promise<ServiceWorkerRegistration|null>}
+   */
+  startServiceWorker(url) {
+    try {
+      var nav = globalThis.navigator;
+      if (!url || !nav || !nav.serviceWorker || typeof nav.serviceWorker.register !== 'function') return Promise.resolve(null);
+      return nav.serviceWorker.register(url).catch(function (e) {
+        console.warn('Hubbub: startServiceWorker(' + url + ') failed: ' + (e && e.message ? e.message : e));
+        return null;
+      });
+    } catch (e) {
+      console.warn('Hubbub: startServiceWorker(' + url + ') failed: ' + (e && e.message ? e.message : e));
+      return Promise.resolve(null);
+    }
+  }
   /**
    * Share one login and one connection between this user's tabs and windows. Call before start();
    * after start() it has no effect (and says so in the console).
@@ -246,6 +297,7 @@ export class Mesibo {
     if (!p) {
       p = new MesiboProfile(this, address, gid);
       this._profiles.set(key, p);
+      this._customize(p);
       if (this._started) this._fetchProfile(p);
     }
     return p;
@@ -272,6 +324,71 @@ export class Mesibo {
   }
   /** A read session over the latest message of every conversation. @param {object} listener @returns {MesiboReadSession} */
   createReadSummarySession(listener) { return new MesiboReadSession(this, null, listener, true); }
+  /**
+   * Legacy read session: on_read(count) runs after each read(n), with `this` the session (use
+   * this.getMessages()); enableSummary(true) turns it into the summary session.
+   * @param {string} peer @param {number} gid @param {object} [query] @param {function(number)} [onRead]
+   * @returns {MesiboReadSession}
+   */
+  readDbSession(peer, gid, query, onRead) {
+    if (typeof query === 'function') { onRead = query; query = null; }
+    var rs = new MesiboReadSession(this, { peer: gid ? '' : (peer || ''), gid: Number(gid) || 0 }, null, !peer && !gid);
+    rs._onRead = onRead || null;
+    return rs;
+  }
+
+  /** The listeners' Mesibo_onGetProfileName(profile) for a profile without a name. */
+  _fallbackName(p) {
+    if (this._inFallback) return '';
+    this._inFallback = true;
+    try {
+      for (var i = 0; i < this._listeners.length; i++) {
+        var l = this._listeners[i];
+        if (typeof l.Mesibo_onGetProfileName !== 'function') continue;
+        try { var n = l.Mesibo_onGetProfileName(p); if (typeof n === 'string' && n) return n; } catch (e) { console.error(e); }
+      }
+      return '';
+    } finally {
+      this._inFallback = false;
+    }
+  }
+
+  /** The listeners' Mesibo_onGetProfileImage(profile) for a profile without a picture (a URL, or an image object). */
+  _fallbackImage(p) {
+    if (this._inFallback) return '';
+    this._inFallback = true;
+    try {
+      for (var i = 0; i < this._listeners.length; i++) {
+        var l = this._listeners[i];
+        if (typeof l.Mesibo_onGetProfileImage !== 'function') continue;
+        try {
+          var v = l.Mesibo_onGetProfileImage(p);
+          if (typeof v === 'string' && v) return v;
+          if (v && typeof v.getImageOrThumbnail === 'function') return v.getImageOrThumbnail() || '';
+        } catch (e) { console.error(e); }
+      }
+      return '';
+    } finally {
+      this._inFallback = false;
+    }
+  }
+
+  /** Lets the listeners adjust a new profile (Mesibo_onCustomizeProfile). */
+  _customize(p) {
+    var ls = this._listeners;
+    for (var i = 0; i < ls.length; i++) {
+      if (typeof ls[i].Mesibo_onCustomizeProfile === 'function') { try { ls[i].Mesibo_onCustomizeProfile(p); } catch (e) { console.error(e); } }
+    }
+  }
+
+  /** RECEIVEDNEW messages of conversation `conv` (all conversations when null). */
+  _unreadCount(conv) {
+    var n = 0;
+    this._mirror.forEach(function (r) {
+      if ((conv === null || r.conv === conv) && !r.deleted && r.dir === 'in' && r.status === C.MESIBO_MSGSTATUS_RECEIVEDNEW) n++;
+    });
+    return n;
+  }
 
   _fetchProfile(p) {
     if (p._fetched) return;
@@ -322,6 +439,24 @@ export class Mesibo {
     return m.send();
   }
 
+  /**
+   * Older style: sends an already hosted file (no upload) to params.peer (or params.groupid).
+   * @param {{peer?: string, groupid?: number, expiry?: number, flag?: number}} params @param {number} id
+   * @param {{filetype?: number, size?: number, fileurl: string, title?: string, message?: string, name?: string}} file
+   * @returns {number} the id
+   */
+  sendFile(params, id, file) {
+    params = params || {};
+    file = file || {};
+    var m = new MesiboMessage(this, { dir: 'out', peer: params.peer || '', gid: params.groupid || 0, status: C.MESIBO_MSGSTATUS_OUTBOX, flag: params.flag });
+    m.id = id || this.random();
+    m.message = file.message || '';
+    m.title = file.title || '';
+    if (params.expiry !== undefined) m.expiry = params.expiry;
+    m._setFile({ url: file.fileurl || file.url || '', type: file.filetype || 0, size: file.size || 0, name: file.name || '' });
+    return m.send();
+  }
+
   /** Forwards a stored message (by id or mid) to `to`. @returns {number} the new id */
   forwardMessage(to, m) { return m.forward(to).send(); }
 
@@ -340,6 +475,14 @@ export class Mesibo {
     m.status = C.MESIBO_MSGSTATUS_OUTBOX;
     m.ts = Date.now();
     this._mySent.set(cid, m);
+    if (!m._echoed) {
+      // As in mesibo, the sending tab gets its own message through Mesibo_onMessage (outgoing,
+      // realtime, a non-zero mid: the app's id until the server gives its own), then its statuses.
+      m._echoed = true;
+      if (!m.mid) m.mid = m.id;
+      m._how({ realtime: true });
+      this._later(function () { self._emit('Mesibo_onMessage', [m]); });
+    }
     var go = function () {
       var frame = { t: 'send', cid: cid, to: m.groupid ? '' : m.peer, gid: m.groupid || 0, message: m.message || '', title: m.title || '',
         flag: m.flag === undefined ? C.MESIBO_FLAG_DEFAULT : m.flag, type: m.type || 0 };
@@ -358,7 +501,7 @@ export class Mesibo {
 
   _onSendResult(cid, m, res) {
     if (res.ok) {
-      if (res.mid) m.mid = res.mid;
+      if (res.mid) { m.mid = res.mid; m._serverMid = true; this._objects.set(res.mid, m); }
       if (res.ts) m.ts = res.ts;
       var st = res.status === undefined ? C.MESIBO_MSGSTATUS_SENT : res.status;
       var rec = m.mid ? this._mirror.get(m.mid) : null;
@@ -378,7 +521,7 @@ export class Mesibo {
   }
 
   _messageOp(op, m, text) {
-    if (!m.mid) return Promise.resolve({ ok: false, error: 'NOTFOUND', reason: 'the message has no server id yet' });
+    if (!m.mid || !m._serverMid) return Promise.resolve({ ok: false, error: 'NOTFOUND', reason: 'the message has no server id yet' });
     var f = { t: op, mid: m.mid };
     if (op === 'edit') f.message = text || '';
     return this._request(f);
@@ -405,7 +548,7 @@ export class Mesibo {
       try {
         if (typeof l[name] === 'function') l[name].apply(l, args);
         else if (typeof l[legacy] === 'function') {
-          if (legacy === 'Mesibo_OnMessage') l[legacy](args[0], utf8(args[0].message));
+          if (legacy === 'Mesibo_OnMessage') l[legacy](args[0], args[0] ? utf8(args[0].message) : null);
           else l[legacy].apply(l, args);
         }
       } catch (e) {
@@ -414,9 +557,33 @@ export class Mesibo {
     }
   }
 
+  /**
+   * The message object for record `rec`: the one this tab already gave the app (updated in place),
+   * else a new one. `how` (realtime, db, summary, last) describes this delivery; null keeps it.
+   */
   _msg(rec, how) {
-    var m = new MesiboMessage(this, rec, how);
+    if (rec._obj) { if (how) rec._obj._how(how); return rec._obj; }
+    var m = rec.mid ? this._objects.get(rec.mid) : null;
+    if (m) {
+      m._update(rec);
+      if (how) m._how(how);
+      return m;
+    }
+    m = new MesiboMessage(this, rec, how);
+    if (rec.mid) this._objects.set(rec.mid, m);
     return m;
+  }
+
+  /** Own sends of this tab the store does not hold yet (no server answer): records for the views. */
+  _pending() {
+    var out = [], mirror = this._mirror;
+    this._mySent.forEach(function (m) {
+      if (m._serverMid && mirror.has(m.mid)) return;
+      if (m.isDeleted()) return;
+      out.push({ mid: m.mid, cid: m.cid, dir: 'out', peer: m.peer, gid: m.groupid, ts: m.ts, status: m.status,
+        conv: convKey(m.peer, m.groupid), deleted: false, _obj: m });
+    });
+    return out;
   }
 
   _onSnapshot(snap) {
@@ -441,13 +608,15 @@ export class Mesibo {
   _conversation(conv) {
     var out = [];
     this._mirror.forEach(function (r) { if (r.conv === conv && !r.deleted) out.push(r); });
+    this._pending().forEach(function (r) { if (r.conv === conv) out.push(r); });
     out.sort(function (a, b) { return (b.ts - a.ts) || (b.mid - a.mid); });
     return out;
   }
 
   _summary() {
     var latest = new Map();
-    this._mirror.forEach(function (r) {
+    var all = Array.from(this._mirror.values()).concat(this._pending());
+    all.forEach(function (r) {
       if (r.deleted) return;
       var cur = latest.get(r.conv);
       if (!cur || r.ts > cur.ts || (r.ts === cur.ts && r.mid > cur.mid)) latest.set(r.conv, r);
@@ -477,8 +646,10 @@ export class Mesibo {
         this._mirror.set(ev.mid, rec);
         var mine = rec.dir === 'out' && rec.cid ? this._mySent.get(rec.cid) : null;
         if (mine) {
-          // Sent from this tab: the app already shows it; it gets status callbacks instead.
-          if (!mine.mid) mine.mid = rec.mid;
+          // Sent from this tab: it got Mesibo_onMessage when it was sent; now it has the server's mid.
+          mine.mid = rec.mid;
+          mine._serverMid = true;
+          this._objects.set(rec.mid, mine);
           return;
         }
         m = this._msg(rec, { realtime: true });
@@ -494,26 +665,26 @@ export class Mesibo {
         old = this._mirror.get(ev.mid) || null;
         rec = reduceRecord(old, ev);
         if (rec) this._mirror.set(ev.mid, rec);
-        var base = rec || { mid: ev.mid, cid: ev.cid, dir: ev.cid ? 'out' : 'in', peer: ev.peer, gid: ev.gid, status: ev.status, ts: ev.ts };
-        m = this._msg(base, { realtime: true });
-        m.status = ev.status;
-        if (ev.peer) m.peer = ev.peer;
         var own = ev.cid ? this._mySent.get(ev.cid) : null;
         if (own) {
           own.status = ev.status;
-          own._receipts = m._receipts;
-          if (ev.mid) own.mid = ev.mid;
+          if (rec) own._receipts = rec.receipts;
+          if (ev.mid) { own.mid = ev.mid; own._serverMid = true; this._objects.set(ev.mid, own); }
           this._reportOwnStatus(ev.cid, own);
-        } else {
-          this._emit('Mesibo_onMessageStatus', [m]);
+          return;
         }
+        var base = rec || { mid: ev.mid, cid: ev.cid, dir: ev.cid ? 'out' : 'in', peer: ev.peer, gid: ev.gid, status: ev.status, ts: ev.ts };
+        m = this._msg(base, this._objects.has(ev.mid) ? null : { realtime: true });
+        m.status = ev.status;
+        this._emit('Mesibo_onMessageStatus', [m]);
         return;
       }
       case 'update': {
         old = this._mirror.get(ev.mid) || null;
         rec = reduceRecord(old, ev);
         if (rec) this._mirror.set(ev.mid, rec);
-        m = this._msg(rec || { mid: ev.mid, peer: ev.peer, gid: ev.gid, message: ev.message || '', dir: 'in' }, { realtime: true });
+        var known = this._objects.has(ev.mid);
+        m = this._msg(rec || { mid: ev.mid, peer: ev.peer, gid: ev.gid, message: ev.message || '', dir: 'in' }, known ? null : { realtime: true });
         if (!rec) { if (ev.op === 'edit') m._edited = true; else m._deleted = true; }
         this._emit('Mesibo_onMessageUpdate', [m]);
         return;
@@ -546,12 +717,14 @@ export class Mesibo {
   _onPresence(f) {
     var addr = f.from || '';
     var p = this._profiles.get(convKey(addr, 0));
-    if (!p) { p = new MesiboProfile(this, addr, 0); this._profiles.set(convKey(addr, 0), p); }
-    var a = f.activity;
+    if (!p) p = this.getProfile(addr, 0);
+    var a = f.activity, gid = f.gid || 0;
     if (a === C.MESIBO_ACTIVITY_ONLINE || a === C.MESIBO_ACTIVITY_ONLINERESP) p._online = true;
-    else if (a === 0) { p._online = false; p._lastseen = f.ts || Date.now(); p._typingUntil = 0; }
-    else if (a === C.MESIBO_ACTIVITY_TYPING) p._typingUntil = Date.now() + 10000;
-    else if (a === C.MESIBO_ACTIVITY_TYPINGCLEARED) p._typingUntil = 0;
+    else if (a === 0) { p._online = false; p._lastseen = f.ts || Date.now(); p._typingUntil = 0; p._typingIn.clear(); p._chatting = false; }
+    else if (a === C.MESIBO_ACTIVITY_TYPING) { if (gid) p._typingIn.set(gid, Date.now() + 10000); else p._typingUntil = Date.now() + 10000; }
+    else if (a === C.MESIBO_ACTIVITY_TYPINGCLEARED) { if (gid) p._typingIn.delete(gid); else p._typingUntil = 0; }
+    else if (a === C.MESIBO_ACTIVITY_JOINED && !gid) p._chatting = true;
+    else if (a === C.MESIBO_ACTIVITY_LEFT && !gid) p._chatting = false;
     this._emit('Mesibo_onPresence', [new MesiboPresence(this, f)]);
   }
 

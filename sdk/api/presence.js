@@ -11,6 +11,12 @@ export class MesiboPresence {
     this.activity = f.activity;
     this.ts = f.ts || 0;
   }
+  /** MESIBO_ACTIVITY_* (mesibo's name for it) @type {number} */ get presence() { return this.activity; }
+  /** the activity's value (0: no extra value) @type {number} */ get value() { return 0; }
+  /** The sender's profile. @type {MesiboProfile} */ get profile() { return this._api.getProfile(this.peer, 0); }
+  /** The group's profile, null for 1-to-1. @type {MesiboProfile|null} */ get groupProfile() { return this.getGroupProfile(); }
+  /** @returns {boolean} the sender has this 1-to-1 chat open (joined) */ isChatting() { return this.activity === C.MESIBO_ACTIVITY_JOINED; }
+  /** @returns {boolean} a request for the receiver's presence (never sent by Hubbub's server) */ isRequest() { return false; }
   /** @returns {boolean} */ isTyping() { return this.activity === C.MESIBO_ACTIVITY_TYPING; }
   /** @returns {boolean} */ isTypingCleared() { return this.activity === C.MESIBO_ACTIVITY_TYPINGCLEARED; }
   /** @returns {boolean} */ isOnline() { return this.activity === C.MESIBO_ACTIVITY_ONLINE || this.activity === C.MESIBO_ACTIVITY_ONLINERESP; }

@@ -5,8 +5,15 @@ import { profileImage, uploadPicture } from '../files/index.js';
 import { MesiboMessage } from './message.js';
 import { MesiboGroupMember } from './member.js';
 import { MesiboReadSession } from './read-session.js';
+import { dateOrNull } from './datetime.js';
 
-/** A user's or a group's profile. Get one with api.getProfile(address, groupid). */
+/** Profile values the server publishes; any other key is kept in this browser only. */
+var PUBLISHED = { name: 1, status: 1, picture: 1 };
+
+/**
+ * A user's or a group's profile: one object per user or group (getProfile(a, g) and m.profile
+ * return the same instance). Get one with api.getProfile(address, groupid).
+ */
 export class MesiboProfile {
   constructor(api, address, gid) {
     this._api = api;
@@ -16,9 +23,12 @@ export class MesiboProfile {
     this.status = '';
     this.picture = '';
     this._thumb = '';
+    this._values = {};
     this._online = false;
     this._lastseen = 0;
     this._typingUntil = 0;
+    this._typingIn = new Map();
+    this._chatting = false;
     this._blocked = false;
     this._subscribed = false;
     this._contact = false;
@@ -30,23 +40,81 @@ export class MesiboProfile {
   /** @returns {number} */ getGroupId() { return this.groupid; }
   /** @returns {boolean} */ isGroup() { return this.groupid > 0; }
   /** @returns {boolean} */ isSelfProfile() { return !this.groupid && !!this.address && this.address === this._api._selfAddress(); }
-  /** @returns {string} */ getName() { return this.name; }
-  /** @returns {string} the name, else the address */ getNameOrAddress() { return this.name || this.address || (this.groupid ? 'group ' + this.groupid : ''); }
-  /** @returns {string} */ getStatus() { return this.status; }
-  /** @returns {string} a string field ("name", "status", "picture") */ getString(k) { return this[k === 'image' ? 'picture' : k] || ''; }
-  /** The picture object (never null; isEmpty() without a picture). @returns {object} */ getImage() { return profileImage(this); }
+  /**
+   * The name; without one, what the listeners' Mesibo_onGetProfileName(profile) returns (mesibo's
+   * fallback), else ''. @returns {string}
+   */
+  getName() { return this.name || this._api._fallbackName(this) || ''; }
+  /** @param {string} [arg] (accepted; mesibo does not document it) @returns {string} the name, else the address */
+  getNameOrAddress(arg) { return this.getName() || this.address || (this.groupid ? 'group ' + this.groupid : ''); }
+  /** @returns {string} the status line */ getStatus() { return this.status; }
+  _get(k) {
+    if (k === 'image') k = 'picture';
+    if (PUBLISHED[k]) return this[k];
+    return this._values[k];
+  }
+  /** A value: "name", "status", "picture" or any key set with setString/setInt/... @param {string} k @param {string} [def] @returns {string} */
+  getString(k, def) { var v = this._get(k); return v === undefined || v === null || v === '' ? (def === undefined ? '' : def) : String(v); }
+  /** @param {string} k @param {number} [def] @returns {number} */
+  getInt(k, def) { var v = parseInt(this._get(k), 10); return isNaN(v) ? (def || 0) : v; }
+  /** @param {string} k @param {number} [def] @returns {number} */
+  getLong(k, def) { return this.getInt(k, def); }
+  /** @param {string} k @param {number} [def] @returns {number} */
+  getDouble(k, def) { var v = parseFloat(this._get(k)); return isNaN(v) ? (def || 0) : v; }
+  /** @param {string} k @param {boolean} [def] @returns {boolean} */
+  getBoolean(k, def) { var v = this._get(k); return v === undefined || v === null || v === '' ? !!def : (v === true || v === 'true' || v === '1' || v === 1); }
+  /** Every name/value pair of the profile. @returns {Object<string, *>} */
+  getValues() {
+    var out = Object.assign({}, this._values);
+    if (this.name) out.name = this.name;
+    if (this.status) out.status = this.status;
+    if (this.picture) out.picture = this.picture;
+    return out;
+  }
+  /**
+   * The picture object (never null; isEmpty() without a picture). Without a picture, what the
+   * listeners' Mesibo_onGetProfileImage(profile) returns is shown. @param {number} [index] @returns {object}
+   */
+  getImage(index) {
+    var img = profileImage(this);
+    var fb = img.isEmpty() ? this._api._fallbackImage(this) : '';
+    if (fb) img.getThumbnail = img.getImage = img.getImageOrThumbnail = img.getUrl = function () { return fb; };
+    return img;
+  }
   /** The picture's thumbnail (a data: URL), else its URL; '' without a picture. @returns {string} */
-  getThumbnail() { return profileImage(this).getThumbnail() || ''; }
-  /** The picture's URL, else its thumbnail. @returns {string} */ getImageOrThumbnail() { return profileImage(this).getImageOrThumbnail() || ''; }
-  /** @returns {number} ms since the epoch the user was last online; 0 when online or unknown */ getLastSeen() { return this._online ? 0 : this._lastseen; }
+  getThumbnail() { return this.getImage().getThumbnail() || ''; }
+  /** The picture's URL, else its thumbnail. @returns {string} */ getImageOrThumbnail() { return this.getImage().getImageOrThumbnail() || ''; }
+  /** When the user was last online: a MesiboDateTime, null when never seen, online now, or a group. @returns {MesiboDateTime|null} */
+  getLastSeen() { return this._online || this.groupid ? null : dateOrNull(this._lastseen); }
   /** @returns {boolean} */ isOnline() { return this._online; }
-  /** @returns {boolean} */ isTyping() { return this._typingUntil > Date.now(); }
+  /** @returns {boolean} typing to this user now (1-to-1) */ isTyping() { return this._typingUntil > Date.now(); }
+  /** @param {number} gid @returns {boolean} this user is typing in group gid */
+  isTypingInGroup(gid) { return (this._typingIn.get(Number(gid)) || 0) > Date.now(); }
+  /** @returns {boolean} the user has this 1-to-1 chat open (sent joined, not left yet) */ isChatting() { return this._chatting; }
   /** @returns {boolean} */ isBlocked() { return this._blocked; }
   /** @returns {boolean} */ isSubscribed() { return this._subscribed; }
+  /** @returns {boolean} marked as a contact with setContact */ isContact() { return this._contact; }
   /** @param {string} name */ setName(name) { this.name = name || ''; this._dirty.name = this.name; }
   /** @param {string} s */ setStatus(s) { this.status = s || ''; this._dirty.status = this.status; }
-  /** @param {string} k "name" | "status" | "picture" @param {string} v */
-  setString(k, v) { if (k === 'name') this.setName(v); else if (k === 'status') this.setStatus(v); else if (k === 'picture' || k === 'image') this.setImage(v); }
+  /**
+   * Sets a value: "name", "status" and "picture" are published by save(); other keys stay in this
+   * browser (the server keeps only those three). @param {string} k @param {string} v
+   */
+  setString(k, v) {
+    if (k === 'name') this.setName(v);
+    else if (k === 'status') this.setStatus(v);
+    else if (k === 'picture' || k === 'image') this.setImage(v);
+    else this._values[k] = v === undefined || v === null ? '' : String(v);
+  }
+  /** @param {string} k @param {number} v */ setInt(k, v) { this.setString(k, String(Math.trunc(Number(v) || 0))); }
+  /** @param {string} k @param {number} v */ setLong(k, v) { this.setInt(k, v); }
+  /** @param {string} k @param {number} v */ setDouble(k, v) { this.setString(k, String(Number(v) || 0)); }
+  /** @param {string} k @param {boolean} v */ setBoolean(k, v) { this.setString(k, v ? 'true' : 'false'); }
+  /** Clears every value (before setting new ones); save() publishes the cleared name, status and picture. */
+  reset() {
+    this.name = ''; this.status = ''; this.picture = ''; this._values = {};
+    this._dirty = { name: '', status: '', picture: '' };
+  }
   /**
    * Sets the picture, published by save(): a File/Blob, the id of an <input type=file>, or a URL.
    * `index` (mesibo's several pictures per profile) is accepted; Hubbub keeps one picture.
@@ -58,18 +126,41 @@ export class MesiboProfile {
     if (typeof img === 'string') { this.picture = img; this._dirty.picture = img; return; }
     if (img) this._dirty.pictureContent = img;
   }
+  /** Unread incoming messages of this conversation; cb(n) too. @param {function(number)} [cb] @returns {number} */
+  getUnreadCount(cb) {
+    var n = this._api._unreadCount(convKey(this.address, this.groupid));
+    if (typeof cb === 'function') cb(n);
+    return n;
+  }
+  /** Native name of getUnreadCount(). @returns {number} */ getUnreadMessageCount() { return this.getUnreadCount(); }
+  /**
+   * Deletes this conversation's messages for this user (every tab and device of the user; the peer
+   * keeps its copy). Resolves when the server has done it.
+   * @param {number} [ts] only messages up to this time (ms), all when absent
+   * @returns {Promise<number>} how many were deleted
+   */
+  deleteMessages(ts) {
+    var api = this._api;
+    var list = api._conversation(convKey(this.address, this.groupid)).filter(function (r) { return r.mid && (!ts || r.ts <= ts); });
+    return Promise.all(list.map(function (r) { return api._request({ t: 'delete', mid: r.mid }); })).then(function (res) {
+      return res.filter(function (x) { return x && x.ok; }).length;
+    });
+  }
   /** Marks this user as a contact (local only). @param {boolean} on */ setContact(on) { this._contact = on !== false; }
   /**
    * Saves changes: the own profile (name, status, picture) or a group's name (admins).
    * @returns {Promise<object>} the server's answer
    */
   save() {
-    var d = this._dirty;
+    var d = this._dirty, self = this, api = this._api;
     this._dirty = {};
-    if (this.groupid) return this._api._request(Object.assign({ t: 'group_set', gid: this.groupid }, d.name !== undefined ? { name: d.name } : {}));
-    if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: false, error: 'FORBIDDEN', reason: 'only the own profile can be saved' });
-    var self = this;
-    var api = this._api;
+    if (this.groupid) {
+      return api._request(Object.assign({ t: 'group_set', gid: this.groupid }, d.name !== undefined ? { name: d.name } : {})).then(function (res) {
+        api._emit('MesiboProfile_onPublish', [self, !!(res && res.ok)]);
+        return res;
+      });
+    }
+    if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: true, local: true });  // local settings (contact, block) only
     var content = d.pictureContent;
     delete d.pictureContent;
     // a picture File is uploaded first (made a thumbnail of on the server), then published by id
@@ -156,8 +247,9 @@ export class MesiboProfile {
     return this._api._request({ t: 'group_members', gid: this.groupid, remove: addresses });
   }
   /**
-   * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members) (and the api listeners').
-   * @param {number} count @param {boolean} restart @param {object} listener
+   * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members), or listener(profile,
+   * members) when it is a function, else the api listeners'.
+   * @param {number} count 0 = all @param {boolean} restart (accepted; every call starts from the first) @param {object|function} listener
    */
   getMembers(count, restart, listener) {
     var self = this, api = this._api;
@@ -167,7 +259,8 @@ export class MesiboProfile {
       if (count > 0) members = members.slice(0, count);
       self._members = members;
       if (res.group.name !== undefined) self.name = res.group.name;
-      if (listener && typeof listener.Mesibo_onGroupMembers === 'function') listener.Mesibo_onGroupMembers(self, members);
+      if (typeof listener === 'function') listener(self, members);
+      else if (listener && typeof listener.Mesibo_onGroupMembers === 'function') listener.Mesibo_onGroupMembers(self, members);
       else api._emit('Mesibo_onGroupMembers', [self, members]);
       return members;
     });

@@ -176,12 +176,15 @@ test('read sessions: read(n) from the store, summary, sync from history', async 
   server.incoming('c0', { from: 'carol', peer: 'carol' });
   await until(() => t.rec.messages.length === 5);
   const got = [];
-  const rs = t.api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => got.push(m), Mesibo_onSync: (n) => got.push('sync:' + n) });
+  const rs = t.api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => got.push(m), Mesibo_onSync: (s, n) => got.push(s === rs ? 'sync:' + n : 'bad session') });
   assert.equal(rs.read(2), 2);
   assert.deepEqual(got.map((m) => m.message), ['b3', 'b2']);
   assert.ok(got[1].isLastMessage() && !got[0].isLastMessage());
   assert.equal(rs.read(5), 2);
+  assert.equal(got.at(-1), null, 'end of stored messages: Mesibo_onMessage(null) after the short batch');
+  assert.equal(got.filter((m) => m === null).length, 1);
   assert.equal(rs.read(5), 0);
+  assert.equal(got.filter((m) => m === null).length, 2, 'again after an empty read');
   server.history = [
     { mid: 10, dir: 'in', from: 'bob', peer: 'bob', gid: 0, message: 'older1', ts: 1, status: 0x13 },
     { mid: 9, dir: 'out', cid: '900', from: 'alice', peer: 'bob', gid: 0, message: 'older0', ts: 0, status: 3 },
@@ -190,13 +193,13 @@ test('read sessions: read(n) from the store, summary, sync from history', async 
   await until(() => got.includes('sync:2'), 2000, 'onSync');
   assert.equal(server.requests.find((f) => f.t === 'history').before, 1000);
   const more = [];
-  const rs2 = t.api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => more.push(m) });
+  const rs2 = t.api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => { if (m) more.push(m); } });
   assert.equal(rs2.read(10), 6);
   assert.equal(more[5].message, 'older0');
   assert.equal(more[5].id, 900);
   assert.ok(more[5].isReadByPeer());
   const sum = [];
-  const ss = MesiboReadSession.createReadSummarySession({ Mesibo_onMessage: (m) => sum.push(m.message) });
+  const ss = MesiboReadSession.createReadSummarySession({ Mesibo_onMessage: (m) => { if (m) sum.push(m.message); } });
   assert.equal(ss.read(10), 2);
   assert.deepEqual(sum, ['c0', 'b3']);
   assert.deepEqual(t.api.getSortedProfiles().map((p) => p.getAddress()), ['carol', 'bob']);
@@ -248,7 +251,8 @@ test('legacy listener spelling (Mesibo_On...) is called when the listener has it
   server.incoming('héllo');
   t.api.sendMessage({ peer: 'bob' }, 7, 'x');
   await until(() => seen.some((x) => x[0] === 'msg') && seen.some((x) => x[0] === 'mstatus'));
-  assert.deepEqual(seen.find((x) => x[0] === 'msg'), ['msg', 'héllo', 'héllo']);
+  assert.deepEqual(seen.find((x) => x[0] === 'msg' && x[1] === 'héllo'), ['msg', 'héllo', 'héllo']);
+  assert.deepEqual(seen.find((x) => x[0] === 'msg' && x[1] === 'x'), ['msg', 'x', 'x'], 'the own send is echoed');
   t.close();
 });
 
@@ -262,7 +266,8 @@ test('profiles, presence, subscribe, block, groups', async () => {
   const bob = api.getProfile('bob');
   assert.equal(api.getProfile('bob'), bob, 'cached');
   await until(() => bob.getName() === 'BOB', 1000, 'profile fetched');
-  assert.equal(bob.getLastSeen(), 5);
+  assert.equal(+bob.getLastSeen(), 5, 'a MesiboDateTime (valueOf: ts)');
+  assert.equal(bob.getLastSeen().ts, 5);
   await bob.subscribe(true);
   await bob.block(true);
   assert.ok(bob.isBlocked());
@@ -282,7 +287,7 @@ test('profiles, presence, subscribe, block, groups', async () => {
   server.active.push({ t: 'presence', from: 'bob', gid: 0, activity: 0, ts: 99 });
   await until(() => t.rec.presence.length === 2);
   assert.ok(t.rec.presence[1].isOffline());
-  assert.equal(bob.getLastSeen(), 99);
+  assert.equal(bob.getLastSeen().ts, 99);
   // profile event
   server._append({ k: 'profile', address: 'bob', name: 'Robert', status: 'away' });
   await until(() => bob.getName() === 'Robert');

@@ -20,6 +20,7 @@
     MESIBO_STATUS_UPDATE: 20,
     MESIBO_STATUS_MANDUPDATE: 21,
     MESIBO_STATUS_SHUTDOWN: 22,
+    MESIBO_STATUS_ACTIVITY: -1,
     MESIBO_MSGSTATUS_OUTBOX: 0,
     MESIBO_MSGSTATUS_SENT: 1,
     MESIBO_MSGSTATUS_DELIVERED: 2,
@@ -40,12 +41,89 @@
     MESIBO_MSGSTATUS_BLOCKED: 136,
     MESIBO_MSGSTATUS_GROUPPAUSED: 144,
     MESIBO_MSGSTATUS_NOTMEMBER: 145,
+    MESIBO_MSGSTATUS_E2E: 35,
+    MESIBO_MSGSTATUS_DATETIME: 36,
+    MESIBO_MSGSTATUS_HEADER: 37,
+    MESIBO_MSGSTATUS_INVISIBLE: 38,
+    MESIBO_MSGSTATUS_EMPTY: 39,
+    MESIBO_MSGSTATUS_TIMESTAMP: 48,
     MESIBO_FLAG_DELIVERYRECEIPT: 1,
     MESIBO_FLAG_READRECEIPT: 2,
     MESIBO_FLAG_TRANSIENT: 4,
     MESIBO_FLAG_PRESENCE: 8,
     MESIBO_FLAG_DEFAULT: 3,
     MESIBO_FLAG_FORWARDED: 64,
+    MESIBO_FLAG_TLV: 256,
+    MESIBO_FLAG_MODIFY: 262144,
+    MESIBO_FLAG_BROADCAST: 524288,
+    MESIBO_FLAG_LASTMESSAGE: 8388608,
+    MESIBO_FLAG_EORS: 67108864,
+    MESIBO_ORIGIN_REALTIME: 0,
+    MESIBO_ORIGIN_DBMESSAGE: 1,
+    MESIBO_ORIGIN_DBSUMMARY: 2,
+    MESIBO_ORIGIN_DBPENDING: 3,
+    MESIBO_ORIGIN_FILTER: 4,
+    MESIBO_ORIGIN_MESSAGESTATUS: 5,
+    MESIBO_READFLAG_READRECEIPT: 1,
+    MESIBO_READFLAG_SENDLAST: 2,
+    MESIBO_READFLAG_FIFO: 4,
+    MESIBO_READFLAG_SUMMARY: 16,
+    MESIBO_READFLAG_SENDEOR: 32,
+    MESIBO_READFLAG_WITHFILES: 128,
+    MESIBO_PRESENCE_REQUEST: 0,
+    MESIBO_PRESENCE_ONLINE: 1,
+    MESIBO_PRESENCE_OFFLINE: 2,
+    MESIBO_PRESENCE_TYPING: 3,
+    MESIBO_PRESENCE_TYPINGCLEARED: 4,
+    MESIBO_PRESENCE_JOINED: 10,
+    MESIBO_PRESENCE_LEFT: 11,
+    MESIBO_RETRACT_MODIFY: 1,
+    MESIBO_RETRACT_WIPE: 2,
+    MESIBO_RETRACT_DELETE: 4,
+    MESIBO_RETRACT_DELUNREAD: 16,
+    MESIBO_RETRACT_DELREAD: 32,
+    MESIBO_RETRACT_DELMEDIA: 64,
+    MESIBO_RETRACT_DELTHREAD: 128,
+    MESIBO_RETRACT_DELALL: 256,
+    MESIBO_RETRACT_DELCONTACT: 4096,
+    MESIBO_ADMINFLAG_MODIFY: 1,
+    MESIBO_ADMINFLAG_ADDUSER: 16,
+    MESIBO_ADMINFLAG_REMUSER: 32,
+    MESIBO_ADMINFLAG_ADDADMIN: 64,
+    MESIBO_ADMINFLAG_REMADMIN: 128,
+    MESIBO_ADMINFLAG_REMOWNER: 256,
+    MESIBO_ADMINFLAG_REMGROUP: 512,
+    MESIBO_ADMINFLAG_CALLCONTROL: 1024,
+    MESIBO_ADMINFLAG_HANGUP: 2048,
+    MESIBO_ADMINFLAG_OWNER: 4096,
+    MESIBO_ADMINFLAG_ADDPIN: 8192,
+    MESIBO_ADMINFLAG_REMOVEPIN: 16384,
+    MESIBO_ADMINFLAG_LISTPIN: 32768,
+    MESIBO_OWNERFLAG_ALL: 65535,
+    MESIBO_ADMINFLAG_ALL: 61439,
+    MESIBO_GROUPFLAG_SENDBYSELECTED: 1,
+    MESIBO_GROUPFLAG_SENDBYANYONE: 2,
+    MESIBO_GROUPFLAG_AUTOADDMEMBER: 8,
+    MESIBO_GROUPFLAG_RECVBYSELECTED: 16,
+    MESIBO_GROUPFLAG_RECVROUNDROBIN: 32,
+    MESIBO_GROUPFLAG_NOSTORAGE: 64,
+    MESIBO_GROUPFLAG_RECVLOOPBACK: 128,
+    MESIBO_GROUPFLAG_PUBBYSELECTED: 256,
+    MESIBO_GROUPFLAG_PUBBYANYONE: 512,
+    MESIBO_GROUPFLAG_SUBBYSELECTED: 4096,
+    MESIBO_GROUPFLAG_SUBBYANYONE: 8192,
+    MESIBO_GROUPFLAG_LISTBYSELECTED: 65536,
+    MESIBO_GROUPFLAG_LISTBYANYONE: 131072,
+    MESIBO_GROUPFLAG_NOSELFDELETE: 262144,
+    MESIBO_GROUPFLAG_PAUSE: 134217728,
+    MESIBO_GROUPERROR_NOTMEMBER: 1,
+    MESIBO_GROUPERROR_PERMISSION: 2,
+    MESIBO_GROUPERROR_BADPIN: 3,
+    MESIBO_GROUPERROR_ACCESSDENIED: 4,
+    MESIBO_GROUPERROR_NOTSHAREDPIN: 5,
+    MESIBO_GROUPERROR_GENERAL: 10,
+    MESIBO_GROUPERROR_DELETED: 11,
+    MESIBO_ACTIVITY_NONE: 0,
     MESIBO_ACTIVITY_ONLINE: 1,
     MESIBO_ACTIVITY_ONLINERESP: 2,
     MESIBO_ACTIVITY_TYPING: 3,
@@ -103,10 +181,28 @@
     MESIBO_MEMBERFLAG_PUBL: 4,
     MESIBO_MEMBERFLAG_SUBS: 8,
     MESIBO_MEMBERFLAG_LIST: 16,
+    MESIBO_MEMBERFLAG_RECORD: 32,
     MESIBO_MEMBERFLAG_ALL: 31,
     MESIBO_MEMBERFLAG_ADMIN: 4096,
+    MESIBO_MEMBERFLAG_NOSELFDELETE: 8192,
+    MESIBO_MEMBERFLAG_SHAREDPIN: 32768,
+    MESIBO_MEMBERFLAG_DELETE: 2147483648,
     MESIBO_RESULT_OK: 0,
-    MESIBO_RESULT_FAIL: 128
+    MESIBO_RESULT_FAIL: 128,
+    MESIBO_RESULT_GENERROR: 129,
+    MESIBO_RESULT_NOSUCHERROR: 131,
+    MESIBO_RESULT_INBOXFULL: 132,
+    MESIBO_RESULT_BADREQ: 133,
+    MESIBO_RESULT_OVERCAPACITY: 134,
+    MESIBO_RESULT_RETRYLATER: 135,
+    MESIBO_RESULT_E2EERROR: 138,
+    MESIBO_RESULT_TIMEOUT: 176,
+    MESIBO_RESULT_CONNECTFAIL: 177,
+    MESIBO_RESULT_DISCONNECTED: 178,
+    MESIBO_RESULT_REQINPROGRESS: 179,
+    MESIBO_RESULT_BUFFERFULL: 180,
+    MESIBO_RESULT_AUTHFAIL: 192,
+    MESIBO_RESULT_DENIED: 193
   };
   var PROTOCOL_VERSION = 1;
 
@@ -2134,6 +2230,120 @@
     };
   }
 
+  // sdk/api/datetime.js
+  var MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December"
+  ];
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+  function dayStart(ts) {
+    var d = new Date(ts);
+    d.setHours(0, 0, 0, 0);
+    return d.getTime();
+  }
+  var MesiboDateTime = class {
+    /**
+     * @param {number} ts ms since the epoch
+     * @param {function(): number} [now] the clock (tests pass their own)
+     */
+    constructor(ts, now) {
+      var d = new Date(ts);
+      this._now = now || Date.now;
+      this.ts = ts;
+      this.year = d.getFullYear();
+      this.month = d.getMonth() + 1;
+      this.day = d.getDate();
+      this.hour = d.getHours();
+      this.min = d.getMinutes();
+      this.sec = d.getSeconds();
+      this.wday = d.getDay();
+    }
+    /** Numbers compare as the timestamp (a Hubbub choice). @returns {number} */
+    valueOf() {
+      return this.ts;
+    }
+    /** @returns {string} ISO 8601 */
+    toString() {
+      return new Date(this.ts).toISOString();
+    }
+    /** @returns {boolean} true for a real date (ts > 0) */
+    isValid() {
+      return this.ts > 0;
+    }
+    /** Whole calendar days since this date; 0 = today, 1 = yesterday. @returns {number} */
+    getDaysElapsed() {
+      return Math.round((dayStart(this._now()) - dayStart(this.ts)) / 864e5);
+    }
+    /** @returns {number} seconds since this date */
+    getSecondsElapsed() {
+      return Math.floor((this._now() - this.ts) / 1e3);
+    }
+    /** @returns {boolean} */
+    isToday() {
+      return this.getDaysElapsed() === 0;
+    }
+    /** @returns {boolean} */
+    isYesterday() {
+      return this.getDaysElapsed() === 1;
+    }
+    /** @param {boolean} [short] three letters @returns {string} the month's English name */
+    getMonthName(short) {
+      var n = MONTHS[this.month - 1];
+      return short ? n.slice(0, 3) : n;
+    }
+    /**
+     * The date as text: "MM/DD/YYYY" when monthFirst, else "DD/MM/YYYY"; `today` / `yesterday` (when
+     * given) replace it for those days.
+     * @param {boolean} [monthFirst] @param {string} [today] @param {string} [yesterday] @returns {string}
+     */
+    getDate(monthFirst, today, yesterday) {
+      var e = this.getDaysElapsed();
+      if (today && e === 0) return today;
+      if (yesterday && e === 1) return yesterday;
+      return monthFirst ? pad(this.month) + "/" + pad(this.day) + "/" + this.year : pad(this.day) + "/" + pad(this.month) + "/" + this.year;
+    }
+    /** "HH:MM", or "HH:MM:SS" when `seconds`. @param {boolean} [seconds] @returns {string} */
+    getTime(seconds) {
+      return pad(this.hour) + ":" + pad(this.min) + (seconds ? ":" + pad(this.sec) : "");
+    }
+    /**
+     * Relative text: "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago", else the date.
+     * `accuracy` is undocumented in mesibo; it is accepted and ignored.
+     * @param {number} [accuracy] @returns {string}
+     */
+    getDateInNaturalLanguage(accuracy) {
+      var s = this.getSecondsElapsed();
+      var days = this.getDaysElapsed();
+      if (s < 60 && days === 0) return "just now";
+      if (s < 3600 && days === 0) {
+        var m = Math.floor(s / 60);
+        return m + (m === 1 ? " minute ago" : " minutes ago");
+      }
+      if (days === 0) {
+        var h = Math.floor(s / 3600);
+        return h + (h === 1 ? " hour ago" : " hours ago");
+      }
+      if (days === 1) return "yesterday";
+      if (days < 7) return days + " days ago";
+      return this.getDate(false);
+    }
+  };
+  function dateOrNull(ts, now) {
+    return ts > 0 ? new MesiboDateTime(ts, now) : null;
+  }
+
   // sdk/api/member.js
   var MesiboGroupMember = class {
     constructor(api, m) {
@@ -2154,6 +2364,13 @@
     isAdmin() {
       return this.admin;
     }
+    /**
+     * Hubbub groups have no single owner: every admin has the owner's rights (delete the group, change
+     * admins), so an admin is reported as owner. @returns {boolean}
+     */
+    isOwner() {
+      return this.admin;
+    }
     /** @returns {number} member flags (MESIBO_MEMBERFLAG_*) */
     getFlags() {
       return this.flags;
@@ -2161,6 +2378,9 @@
   };
 
   // sdk/api/read-session.js
+  function newer(a, b) {
+    return a.ts > b.ts || a.ts === b.ts && a.mid > b.mid;
+  }
   var MesiboReadSession = class {
     constructor(api, filter, listener, summary) {
       this._api = api;
@@ -2168,8 +2388,12 @@
       this._listener = listener || null;
       this._summary = !!summary;
       this._receipts = false;
-      this._pos = 0;
+      this._fifo = false;
+      this._cursor = null;
       this._stopped = false;
+      this._kinds = { messages: true, files: true, calls: true, missed: true, incoming: true, outgoing: true };
+      this._query = null;
+      this._onRead = null;
       api._readSessions.add(this);
     }
     /**
@@ -2188,56 +2412,165 @@
     isReadReceiptEnabled() {
       return this._receipts;
     }
+    /** Oldest first instead of newest first. @param {boolean} on */
+    enableFifo(on) {
+      this._fifo = on !== false;
+    }
+    /** Include file messages (default on). @param {boolean} on */
+    enableFiles(on) {
+      this._kinds.files = on !== false;
+    }
+    /** Include text messages (default on). @param {boolean} on */
+    enableMessages(on) {
+      this._kinds.messages = on !== false;
+    }
+    /** Include call records (default on). @param {boolean} on */
+    enableCalls(on) {
+      this._kinds.calls = on !== false;
+    }
+    /** Include missed calls (default on). @param {boolean} on */
+    enableMissedCalls(on) {
+      this._kinds.missed = on !== false;
+    }
+    /** Include incoming calls (default on). @param {boolean} on */
+    enableIncomingCalls(on) {
+      this._kinds.incoming = on !== false;
+    }
+    /** Include outgoing calls (default on). @param {boolean} on */
+    enableOutgoingCalls(on) {
+      this._kinds.outgoing = on !== false;
+    }
+    /** Legacy: turn this session into the summary session. @param {boolean} on */
+    enableSummary(on) {
+      this._summary = on !== false;
+      this._cursor = null;
+    }
+    /** Only messages whose text contains `q` (case-insensitive); '' or null for all. @param {string} q */
+    setQuery(q) {
+      this._query = q ? String(q).toLowerCase() : null;
+      this._cursor = null;
+    }
+    _keep(r) {
+      if (r.call) {
+        if (!this._kinds.calls) return false;
+        if (r.call.missed && !this._kinds.missed) return false;
+        if (r.dir === "in" && !this._kinds.incoming) return false;
+        if (r.dir === "out" && !this._kinds.outgoing) return false;
+      } else if (r.file ? !this._kinds.files : !this._kinds.messages) return false;
+      if (this._query && ((r.message || "") + " " + (r.title || "")).toLowerCase().indexOf(this._query) < 0) return false;
+      return true;
+    }
+    /** The session's records, newest first. */
     _list() {
-      if (this._summary) return this._api._summary();
-      return this._api._conversation(convKey(this._filter.peer, this._filter.gid));
+      var self = this;
+      var all = this._summary ? this._api._summary() : this._api._conversation(convKey(this._filter.peer, this._filter.gid));
+      return all.filter(function(r) {
+        return self._keep(r);
+      });
     }
     _matches(rec) {
       if (this._stopped || this._summary) return false;
       return rec.conv === convKey(this._filter.peer, this._filter.gid);
     }
     /**
-     * Delivers up to n stored messages, newest first, to Mesibo_onMessage (isDbMessage() true; the
-     * last of the batch has isLastMessage() true). Each call continues where the previous stopped.
+     * Delivers up to n stored messages, newest first (oldest first with enableFifo), to the session
+     * listener's Mesibo_onMessage (origin DBMESSAGE, or DBSUMMARY for a summary session; the last of
+     * the batch has isLastMessage()). Each call continues where the previous stopped. When the store has
+     * no more (fewer than n delivered, zero included) the listener then gets Mesibo_onMessage(null) once:
+     * time to sync().
      * @param {number} n @returns {number} how many were delivered
      */
     read(n) {
-      var list = this._list();
-      var batch = list.slice(this._pos, this._pos + (n > 0 ? n : list.length));
-      this._pos += batch.length;
+      var cur = this._cursor;
+      var rest = this._list().filter(function(r) {
+        return !cur || newer(cur, r);
+      });
+      var want = n > 0 ? n : rest.length;
+      var batch = rest.slice(0, want);
+      if (batch.length) this._cursor = batch[batch.length - 1];
       var api = this._api, self = this;
-      batch.forEach(function(rec, i) {
-        var m = api._msg(rec, { db: true, last: i === batch.length - 1 });
+      var out = this._fifo ? batch.slice().reverse() : batch;
+      out.forEach(function(rec, i) {
+        var m = api._msg(rec, { db: true, summary: self._summary, last: i === out.length - 1, session: self });
         self._deliver("Mesibo_onMessage", [m]);
       });
+      if (batch.length < want || !batch.length) this._deliver("Mesibo_onMessage", [null]);
       if (this._receipts && !this._summary) api._markRead(batch);
+      if (this._onRead) {
+        try {
+          this._onRead.call(this, batch.length);
+        } catch (e) {
+          console.error(e);
+        }
+      }
       return batch.length;
     }
     /**
-     * Fetches up to k older messages of the conversation from the server into the local store, then
-     * calls Mesibo_onSync(count); read() then delivers them.
-     * @param {number} k
+     * The messages: for a summary session the latest one of every conversation, newest conversation
+     * first, kept current by live messages and own sends; for a conversation, the messages read so far
+     * and every newer one. The objects are the ones the app got (updated in place).
+     * @returns {MesiboMessage[]}
      */
-    sync(k) {
+    getMessages() {
+      var api = this._api, cur = this._cursor, self = this;
+      var list = this._list();
+      if (!this._summary) list = list.filter(function(r) {
+        return cur && !newer(cur, r);
+      });
+      return list.map(function(r) {
+        var known = r._obj || r.mid && api._objects.has(r.mid);
+        return api._msg(r, known ? null : { db: true, summary: self._summary, session: self });
+      });
+    }
+    /**
+     * Unread (RECEIVEDNEW) incoming messages of the conversation (of every conversation for a summary
+     * session); cb(n) too. @param {function(number)} [cb] @returns {number}
+     */
+    getUnreadCount(cb) {
+      var n = this._api._unreadCount(this._summary ? null : convKey(this._filter.peer, this._filter.gid));
+      if (typeof cb === "function") cb(n);
+      return n;
+    }
+    /** Native name of getUnreadCount(). @returns {number} */
+    getUnreadMessageCount() {
+      return this.getUnreadCount();
+    }
+    /**
+     * Asks the server for up to n older messages of this conversation (default 50) and stores them, then
+     * calls Mesibo_onSync(session, count) on `listener` (or the session's listener; a function is called
+     * as fn.call(session, count)); count = messages newly stored. read() then continues with them.
+     * A summary session fetches nothing (Hubbub has no conversation-list request yet): count 0.
+     * @param {number} [n] @param {object|function} [listener] @returns {Promise<number>} count
+     */
+    sync(n, listener) {
       var self = this, api = this._api;
-      if (this._summary) {
+      var done = function(count) {
+        if (typeof listener === "function") {
+          try {
+            listener.call(self, count);
+          } catch (e) {
+            console.error(e);
+          }
+        } else self._deliver("Mesibo_onSync", [self, count], listener);
+        return count;
+      };
+      if (this._summary) return new Promise(function(r) {
         api._later(function() {
-          self._deliver("Mesibo_onSync", [0]);
+          r(done(0));
         });
-        return;
-      }
+      });
       var conv = api._conversation(convKey(this._filter.peer, this._filter.gid));
       var before = 0;
       conv.forEach(function(r) {
-        if (r.mid && (!before || r.mid < before)) before = r.mid;
+        if (r.mid && r._obj === void 0 && (!before || r.mid < before)) before = r.mid;
       });
-      var frame = { t: "history", peer: this._filter.peer || "", gid: this._filter.gid || 0, limit: k || 50 };
+      var frame = { t: "history", peer: this._filter.peer || "", gid: this._filter.gid || 0, limit: n > 0 ? n : 50 };
       if (before) frame.before = before;
-      api._request(frame).then(function(res) {
+      return api._request(frame).then(function(res) {
         var msgs = res.ok && Array.isArray(res.messages) ? res.messages : [];
         return api._storeHistory(msgs.map(recordFromMsg));
       }).then(function(added) {
-        self._deliver("Mesibo_onSync", [added ? added.length : 0]);
+        return done(added ? added.length : 0);
       });
     }
     /** Stops this session (no more read receipts from it). */
@@ -2245,8 +2578,8 @@
       this._stopped = true;
       this._api._readSessions.delete(this);
     }
-    _deliver(name, args) {
-      var l = this._listener;
+    _deliver(name, args, to) {
+      var l = to || this._listener;
       var fn = l && (l[name] || l[legacyName(name)]);
       if (fn) {
         try {
@@ -2259,6 +2592,7 @@
   };
 
   // sdk/api/profile.js
+  var PUBLISHED = { name: 1, status: 1, picture: 1 };
   var MesiboProfile = class {
     constructor(api, address, gid) {
       this._api = api;
@@ -2268,9 +2602,12 @@
       this.status = "";
       this.picture = "";
       this._thumb = "";
+      this._values = {};
       this._online = false;
       this._lastseen = 0;
       this._typingUntil = 0;
+      this._typingIn = /* @__PURE__ */ new Map();
+      this._chatting = false;
       this._blocked = false;
       this._subscribed = false;
       this._contact = false;
@@ -2294,45 +2631,97 @@
     isSelfProfile() {
       return !this.groupid && !!this.address && this.address === this._api._selfAddress();
     }
-    /** @returns {string} */
+    /**
+     * The name; without one, what the listeners' Mesibo_onGetProfileName(profile) returns (mesibo's
+     * fallback), else ''. @returns {string}
+     */
     getName() {
-      return this.name;
+      return this.name || this._api._fallbackName(this) || "";
     }
-    /** @returns {string} the name, else the address */
-    getNameOrAddress() {
-      return this.name || this.address || (this.groupid ? "group " + this.groupid : "");
+    /** @param {string} [arg] (accepted; mesibo does not document it) @returns {string} the name, else the address */
+    getNameOrAddress(arg) {
+      return this.getName() || this.address || (this.groupid ? "group " + this.groupid : "");
     }
-    /** @returns {string} */
+    /** @returns {string} the status line */
     getStatus() {
       return this.status;
     }
-    /** @returns {string} a string field ("name", "status", "picture") */
-    getString(k) {
-      return this[k === "image" ? "picture" : k] || "";
+    _get(k) {
+      if (k === "image") k = "picture";
+      if (PUBLISHED[k]) return this[k];
+      return this._values[k];
     }
-    /** The picture object (never null; isEmpty() without a picture). @returns {object} */
-    getImage() {
-      return profileImage(this);
+    /** A value: "name", "status", "picture" or any key set with setString/setInt/... @param {string} k @param {string} [def] @returns {string} */
+    getString(k, def) {
+      var v = this._get(k);
+      return v === void 0 || v === null || v === "" ? def === void 0 ? "" : def : String(v);
+    }
+    /** @param {string} k @param {number} [def] @returns {number} */
+    getInt(k, def) {
+      var v = parseInt(this._get(k), 10);
+      return isNaN(v) ? def || 0 : v;
+    }
+    /** @param {string} k @param {number} [def] @returns {number} */
+    getLong(k, def) {
+      return this.getInt(k, def);
+    }
+    /** @param {string} k @param {number} [def] @returns {number} */
+    getDouble(k, def) {
+      var v = parseFloat(this._get(k));
+      return isNaN(v) ? def || 0 : v;
+    }
+    /** @param {string} k @param {boolean} [def] @returns {boolean} */
+    getBoolean(k, def) {
+      var v = this._get(k);
+      return v === void 0 || v === null || v === "" ? !!def : v === true || v === "true" || v === "1" || v === 1;
+    }
+    /** Every name/value pair of the profile. @returns {Object<string, *>} */
+    getValues() {
+      var out = Object.assign({}, this._values);
+      if (this.name) out.name = this.name;
+      if (this.status) out.status = this.status;
+      if (this.picture) out.picture = this.picture;
+      return out;
+    }
+    /**
+     * The picture object (never null; isEmpty() without a picture). Without a picture, what the
+     * listeners' Mesibo_onGetProfileImage(profile) returns is shown. @param {number} [index] @returns {object}
+     */
+    getImage(index) {
+      var img = profileImage(this);
+      var fb = img.isEmpty() ? this._api._fallbackImage(this) : "";
+      if (fb) img.getThumbnail = img.getImage = img.getImageOrThumbnail = img.getUrl = function() {
+        return fb;
+      };
+      return img;
     }
     /** The picture's thumbnail (a data: URL), else its URL; '' without a picture. @returns {string} */
     getThumbnail() {
-      return profileImage(this).getThumbnail() || "";
+      return this.getImage().getThumbnail() || "";
     }
     /** The picture's URL, else its thumbnail. @returns {string} */
     getImageOrThumbnail() {
-      return profileImage(this).getImageOrThumbnail() || "";
+      return this.getImage().getImageOrThumbnail() || "";
     }
-    /** @returns {number} ms since the epoch the user was last online; 0 when online or unknown */
+    /** When the user was last online: a MesiboDateTime, null when never seen, online now, or a group. @returns {MesiboDateTime|null} */
     getLastSeen() {
-      return this._online ? 0 : this._lastseen;
+      return this._online || this.groupid ? null : dateOrNull(this._lastseen);
     }
     /** @returns {boolean} */
     isOnline() {
       return this._online;
     }
-    /** @returns {boolean} */
+    /** @returns {boolean} typing to this user now (1-to-1) */
     isTyping() {
       return this._typingUntil > Date.now();
+    }
+    /** @param {number} gid @returns {boolean} this user is typing in group gid */
+    isTypingInGroup(gid) {
+      return (this._typingIn.get(Number(gid)) || 0) > Date.now();
+    }
+    /** @returns {boolean} the user has this 1-to-1 chat open (sent joined, not left yet) */
+    isChatting() {
+      return this._chatting;
     }
     /** @returns {boolean} */
     isBlocked() {
@@ -2341,6 +2730,10 @@
     /** @returns {boolean} */
     isSubscribed() {
       return this._subscribed;
+    }
+    /** @returns {boolean} marked as a contact with setContact */
+    isContact() {
+      return this._contact;
     }
     /** @param {string} name */
     setName(name) {
@@ -2352,11 +2745,39 @@
       this.status = s || "";
       this._dirty.status = this.status;
     }
-    /** @param {string} k "name" | "status" | "picture" @param {string} v */
+    /**
+     * Sets a value: "name", "status" and "picture" are published by save(); other keys stay in this
+     * browser (the server keeps only those three). @param {string} k @param {string} v
+     */
     setString(k, v) {
       if (k === "name") this.setName(v);
       else if (k === "status") this.setStatus(v);
       else if (k === "picture" || k === "image") this.setImage(v);
+      else this._values[k] = v === void 0 || v === null ? "" : String(v);
+    }
+    /** @param {string} k @param {number} v */
+    setInt(k, v) {
+      this.setString(k, String(Math.trunc(Number(v) || 0)));
+    }
+    /** @param {string} k @param {number} v */
+    setLong(k, v) {
+      this.setInt(k, v);
+    }
+    /** @param {string} k @param {number} v */
+    setDouble(k, v) {
+      this.setString(k, String(Number(v) || 0));
+    }
+    /** @param {string} k @param {boolean} v */
+    setBoolean(k, v) {
+      this.setString(k, v ? "true" : "false");
+    }
+    /** Clears every value (before setting new ones); save() publishes the cleared name, status and picture. */
+    reset() {
+      this.name = "";
+      this.status = "";
+      this.picture = "";
+      this._values = {};
+      this._dirty = { name: "", status: "", picture: "" };
     }
     /**
      * Sets the picture, published by save(): a File/Blob, the id of an <input type=file>, or a URL.
@@ -2376,6 +2797,35 @@
       }
       if (img) this._dirty.pictureContent = img;
     }
+    /** Unread incoming messages of this conversation; cb(n) too. @param {function(number)} [cb] @returns {number} */
+    getUnreadCount(cb) {
+      var n = this._api._unreadCount(convKey(this.address, this.groupid));
+      if (typeof cb === "function") cb(n);
+      return n;
+    }
+    /** Native name of getUnreadCount(). @returns {number} */
+    getUnreadMessageCount() {
+      return this.getUnreadCount();
+    }
+    /**
+     * Deletes this conversation's messages for this user (every tab and device of the user; the peer
+     * keeps its copy). Resolves when the server has done it.
+     * @param {number} [ts] only messages up to this time (ms), all when absent
+     * @returns {Promise<number>} how many were deleted
+     */
+    deleteMessages(ts) {
+      var api = this._api;
+      var list = api._conversation(convKey(this.address, this.groupid)).filter(function(r) {
+        return r.mid && (!ts || r.ts <= ts);
+      });
+      return Promise.all(list.map(function(r) {
+        return api._request({ t: "delete", mid: r.mid });
+      })).then(function(res) {
+        return res.filter(function(x) {
+          return x && x.ok;
+        }).length;
+      });
+    }
     /** Marks this user as a contact (local only). @param {boolean} on */
     setContact(on) {
       this._contact = on !== false;
@@ -2385,12 +2835,15 @@
      * @returns {Promise<object>} the server's answer
      */
     save() {
-      var d = this._dirty;
+      var d = this._dirty, self = this, api = this._api;
       this._dirty = {};
-      if (this.groupid) return this._api._request(Object.assign({ t: "group_set", gid: this.groupid }, d.name !== void 0 ? { name: d.name } : {}));
-      if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: false, error: "FORBIDDEN", reason: "only the own profile can be saved" });
-      var self = this;
-      var api = this._api;
+      if (this.groupid) {
+        return api._request(Object.assign({ t: "group_set", gid: this.groupid }, d.name !== void 0 ? { name: d.name } : {})).then(function(res) {
+          api._emit("MesiboProfile_onPublish", [self, !!(res && res.ok)]);
+          return res;
+        });
+      }
+      if (!this.isSelfProfile() && this.address) return Promise.resolve({ ok: true, local: true });
       var content = d.pictureContent;
       delete d.pictureContent;
       var ready = content ? uploadPicture(api, content).then(function(id) {
@@ -2501,8 +2954,9 @@
       return this._api._request({ t: "group_members", gid: this.groupid, remove: addresses });
     }
     /**
-     * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members) (and the api listeners').
-     * @param {number} count @param {boolean} restart @param {object} listener
+     * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members), or listener(profile,
+     * members) when it is a function, else the api listeners'.
+     * @param {number} count 0 = all @param {boolean} restart (accepted; every call starts from the first) @param {object|function} listener
      */
     getMembers(count, restart, listener) {
       var self = this, api = this._api;
@@ -2514,7 +2968,8 @@
         if (count > 0) members = members.slice(0, count);
         self._members = members;
         if (res.group.name !== void 0) self.name = res.group.name;
-        if (listener && typeof listener.Mesibo_onGroupMembers === "function") listener.Mesibo_onGroupMembers(self, members);
+        if (typeof listener === "function") listener(self, members);
+        else if (listener && typeof listener.Mesibo_onGroupMembers === "function") listener.Mesibo_onGroupMembers(self, members);
         else api._emit("Mesibo_onGroupMembers", [self, members]);
         return members;
       });
@@ -2534,7 +2989,6 @@
     constructor(api, rec, how) {
       this._api = api;
       rec = rec || {};
-      how = how || {};
       this.mid = rec.mid || 0;
       this.cid = rec.cid || null;
       var own = rec.dir === "out" ? appIdFromCid(rec.cid) : null;
@@ -2543,24 +2997,48 @@
       this.peer = rec.peer || "";
       this.from = rec.from || "";
       this.groupid = rec.gid || 0;
+      this.expiry = rec.expiry;
+      this.subtitle = "";
+      this.footer = "";
+      this.data = null;
+      this.latitude = -720;
+      this.longitude = -720;
+      this.refid = 0;
+      this.presence = 0;
+      this.launchurl = void 0;
+      this._attempt = 0;
+      this._blob = null;
+      this._serverMid = !!rec.mid;
+      this._how(how);
+      this._update(rec);
+    }
+    /** Takes the stored record's current state (status, text, receipts, flags). */
+    _update(rec) {
+      if (rec.mid && (!this.mid || this._serverMid || rec.cid === this.cid)) {
+        this.mid = rec.mid;
+        this._serverMid = true;
+      }
       this.message = rec.message || "";
       this.title = rec.title || "";
       this.status = rec.status === void 0 ? C.MESIBO_MSGSTATUS_OUTBOX : rec.status;
-      this.ts = rec.ts || 0;
-      this.expiry = rec.expiry;
+      this.ts = rec.ts || this.ts || 0;
       this.flag = rec.flag === void 0 ? C.MESIBO_FLAG_DEFAULT : rec.flag;
       this.type = rec.type || 0;
-      this._setFile(rec.file || null, rec._local || null);
+      this._setFile(rec.file || null, rec._local || this._local || null);
       this._fwd = !!rec.fwd;
       this._edited = !!rec.edited;
       this._deleted = !!(rec.deleted || rec.recalled);
       this._receipts = rec.receipts || {};
       this._call = rec.call || null;
+    }
+    /** How this object reaches the app now: live, read by a (summary) session, last of a batch. */
+    _how(how) {
+      how = how || {};
       this._realtime = !!how.realtime;
       this._db = !!how.db;
+      this._summary = !!how.summary;
       this._last = !!how.last;
-      this._attempt = 0;
-      this._blob = null;
+      this._session = how.session || null;
     }
     /** file: the protocol's file object (or null); local: {url} of the sender's own copy (a blob: URL). */
     _setFile(file, local) {
@@ -2574,6 +3052,36 @@
     /** The file's URL (a stored file's signed URL, renewed as it ages). @returns {string} */
     get fileurl() {
       return this.file ? this.file.url : "";
+    }
+    /** MESIBO_FLAG_* (mesibo's current name; `flag` is the older one). @type {number} */
+    get flags() {
+      return this.flag;
+    }
+    set flags(v) {
+      this.flag = v;
+    }
+    /** MESIBO_ORIGIN_*: REALTIME, DBMESSAGE (read session) or DBSUMMARY (summary session). @type {number} */
+    get origin() {
+      return this._summary ? C.MESIBO_ORIGIN_DBSUMMARY : this._db ? C.MESIBO_ORIGIN_DBMESSAGE : C.MESIBO_ORIGIN_REALTIME;
+    }
+    /** MesiboDateTime of ts. @type {MesiboDateTime} */
+    get date() {
+      return new MesiboDateTime(this.ts || 0);
+    }
+    /**
+     * The peer's profile: the sender of an incoming message, the recipient of an outgoing 1-to-1
+     * message, the sending member in a group (the own profile for own group messages). The same object
+     * as getProfile(address). null only for date rows.
+     * @type {MesiboProfile}
+     */
+    get profile() {
+      if (this._dateRow) return null;
+      if (this.groupid) return this._dir === "out" ? this._api.getSelfProfile() : this._api.getProfile(this.from || this.peer, 0);
+      return this._api.getProfile(this.peer, 0);
+    }
+    /** The group's profile, null for 1-to-1 messages. @type {MesiboProfile|null} */
+    get groupProfile() {
+      return this.groupid ? this._api.getProfile("", this.groupid) : null;
     }
     /** @returns {boolean} */
     isIncoming() {
@@ -2643,17 +3151,111 @@
     isVideoCall() {
       return !!this._call && !!this._call.video;
     }
-    /** @returns {boolean} */
-    isVoiceCall() {
-      return !!this._call && !this._call.video;
-    }
     /** Seconds the call was answered (0 for a missed or refused call). @returns {number} */
     getCallDuration() {
       return this._call ? this._call.duration || 0 : 0;
     }
-    /** True for a content message; false for call records. @returns {boolean} */
+    /** @returns {number} the message id (mid) */
+    getMessageId() {
+      return this.mid;
+    }
+    /** @returns {number} MESIBO_MSGSTATUS_* */
+    getStatus() {
+      return this.status;
+    }
+    /** @returns {boolean} */
+    isDbSummaryMessage() {
+      return this._summary;
+    }
+    /** @returns {boolean} */
+    isSent() {
+      return this.status === C.MESIBO_MSGSTATUS_SENT || this.isDelivered();
+    }
+    /** @returns {boolean} */
+    isInOutbox() {
+      return this.status === C.MESIBO_MSGSTATUS_OUTBOX && this._dir === "out";
+    }
+    /** @returns {boolean} incoming and not read yet (RECEIVEDNEW) */
+    isUnread() {
+      return this.status === C.MESIBO_MSGSTATUS_RECEIVEDNEW;
+    }
+    /** @returns {boolean} incoming and read by this user (RECEIVEDREAD) */
+    isReadByUs() {
+      return this.status === C.MESIBO_MSGSTATUS_RECEIVEDREAD;
+    }
+    /** @returns {boolean} a wiped (recalled) message */
+    isWiped() {
+      return this.status === C.MESIBO_MSGSTATUS_WIPED;
+    }
+    /** @returns {boolean} */
+    isVoiceCall() {
+      return !!this._call && !this._call.video;
+    }
+    /** @returns {boolean} a date-separator row (status DATETIME), made by cloneDate() */
+    isDate() {
+      return this.status === C.MESIBO_MSGSTATUS_DATETIME;
+    }
+    /**
+     * A content message: false for date rows, call logs, presence and other markers (apps show those
+     * as small centred text). @returns {boolean}
+     */
     isMessage() {
-      return !this._call;
+      var s = this.status;
+      if (this._dateRow || this._call || this.presence) return false;
+      return s <= 3 || s === C.MESIBO_MSGSTATUS_RECEIVEDNEW || s === C.MESIBO_MSGSTATUS_RECEIVEDREAD || s > 127 || s === C.MESIBO_MSGSTATUS_DELETED || s === C.MESIBO_MSGSTATUS_WIPED;
+    }
+    /** @returns {boolean} a presence signal (never for stored messages) */
+    isPresence() {
+      return !!this.presence;
+    }
+    /** @returns {boolean} status CUSTOM */
+    isCustom() {
+      return this.status === C.MESIBO_MSGSTATUS_CUSTOM;
+    }
+    /**
+     * A date-separator row for this message's day: a new non-message object, status DATETIME, the same
+     * ts and date. @returns {MesiboMessage}
+     */
+    cloneDate() {
+      var d = new _MesiboMessage(this._api, { dir: this._dir, peer: this.peer, gid: this.groupid, ts: this.ts, status: C.MESIBO_MSGSTATUS_DATETIME });
+      d._dateRow = true;
+      d.mid = 0;
+      d.id = 0;
+      return d;
+    }
+    /**
+     * True when this message belongs to `profile`'s conversation: the same group, or a 1-to-1 message
+     * with that address, either direction. @param {MesiboProfile} profile @returns {boolean}
+     */
+    isDestinedFor(profile) {
+      if (!profile) return false;
+      var gid = profile.getGroupId ? profile.getGroupId() : 0;
+      if (gid || this.groupid) return gid === this.groupid;
+      return (profile.getAddress ? profile.getAddress() : "") === this.peer;
+    }
+    /** @returns {boolean} replies to another message (refid set) */
+    isReply() {
+      return !!this.refid;
+    }
+    /** Sets the message this one replies to. @param {number} mid */
+    setInReplyTo(mid) {
+      this.refid = mid || 0;
+    }
+    /** @returns {number} the mid this message replies to, 0 if none */
+    getInReplyTo() {
+      return this.refid || 0;
+    }
+    /**
+     * Has content beyond plain text (a file, a title or subtitle, a location); false when deleted.
+     * @returns {boolean}
+     */
+    isRichMessage() {
+      if (this.isDeleted()) return false;
+      return this.hasFile() || !!this.title || !!this.subtitle || this.hasLocation();
+    }
+    /** @returns {boolean} !isRichMessage() */
+    isPlainMessage() {
+      return !this.isRichMessage();
     }
     /** @returns {boolean} true when the message carries a file */
     hasFile() {
@@ -2674,9 +3276,9 @@
     hasAudio() {
       return this._isType(C.MESIBO_FILETYPE_AUDIO);
     }
-    /** @returns {boolean} */
+    /** @returns {boolean} a location (latitude/longitude set, or a LOCATION file) */
     hasLocation() {
-      return this._isType(C.MESIBO_FILETYPE_LOCATION);
+      return this.latitude !== -720 && this.longitude !== -720 && this.latitude !== void 0 || this._isType(C.MESIBO_FILETYPE_LOCATION);
     }
     /** @returns {boolean} a file that is not a picture, video, audio or location */
     hasDocument() {
@@ -2690,9 +3292,16 @@
     getThumbnail() {
       return this._file && this._file.thumb || "";
     }
-    /** @returns {string} */
+    /** @returns {string} the file's name, else the last part of its URL ('' without a file) */
     getFileName() {
-      return this._file && this._file.name || "";
+      if (this._blob && this._blob.name) return this._blob.name;
+      if (!this._file) return "";
+      if (this._file.name) return this._file.name;
+      try {
+        return decodeURIComponent(String(this._file.url || "").split("?")[0].split("/").pop() || "");
+      } catch (e) {
+        return "";
+      }
     }
     /** @returns {number} bytes */
     getFileSize() {
@@ -2710,18 +3319,20 @@
     getFileUrl() {
       return this.fileurl;
     }
-    /** True for a message with content beyond text (a file, a title), false once deleted. @returns {boolean} */
-    isRichMessage() {
-      return !this.isDeleted() && !!(this._file || this._blob || this.title);
+    /**
+     * True while an own message can still be recalled with wipeAndRecall(): sent, not failed, not
+     * deleted (Hubbub has no retraction interval). @returns {boolean}
+     */
+    mayBeRetracted() {
+      return this._dir === "out" && !this.isDeleted() && !this.isFailed() && !this._dateRow && !this._call;
     }
-    /** Sets the file type of content set (or to be set) with setContent. @param {number} t MESIBO_FILETYPE_* */
-    setContentType(t) {
-      this.filetype = t;
-      if (this._file) this._file.type = t;
+    /** The read session that delivered this message, null for live ones. @returns {MesiboReadSession|null} */
+    getReadSession() {
+      return this._session;
     }
-    /** @returns {number} ms since the epoch */
+    /** MesiboDateTime of the message's time. @returns {MesiboDateTime} */
     getTimestamp() {
-      return this.ts;
+      return new MesiboDateTime(this.ts || 0);
     }
     /** The peer's (or group's) profile. @returns {MesiboProfile} */
     getProfile() {
@@ -2731,30 +3342,46 @@
     getSenderProfile() {
       return this._api.getProfile(this._dir === "out" ? this._api._selfAddress() : this.from || this.peer, 0);
     }
+    _receipt(peer, which) {
+      if (this._dir !== "out") return null;
+      var r = this._receipts[peer || this.peer];
+      if (!r && !peer && this.groupid) {
+        var keys = Object.keys(this._receipts);
+        r = keys.length ? this._receipts[keys[0]] : null;
+      }
+      return dateOrNull(r ? r[which] || 0 : 0);
+    }
     /**
-     * Calls cb(ts) with the time `peer` got the message (0 if not yet). Without a peer: the 1:1 peer.
-     * @param {string} peer @param {function(number)} cb
+     * Calls cb(date) with the MesiboDateTime `peer` got the message (a group member's address; null for
+     * 1-to-1), or cb(null) when not delivered yet or when the message is incoming.
+     * @param {string|null} peer @param {function(MesiboDateTime|null)} cb @returns {MesiboDateTime|null}
      */
     getDeliveryTimestamp(peer, cb) {
       if (typeof peer === "function") {
         cb = peer;
         peer = null;
       }
-      var r = this._receipts[peer || this.peer] || {};
-      var v = r.delivered || 0;
+      var v = this._receipt(peer, "delivered");
       if (cb) cb(v);
       return v;
     }
-    /** Calls cb(ts) with the time `peer` read the message (0 if not yet). @param {string} peer @param {function(number)} cb */
+    /**
+     * Calls cb(date) with the MesiboDateTime `peer` read the message, or cb(null) when not read yet or
+     * incoming. @param {string|null} peer @param {function(MesiboDateTime|null)} cb @returns {MesiboDateTime|null}
+     */
     getReadTimestamp(peer, cb) {
       if (typeof peer === "function") {
         cb = peer;
         peer = null;
       }
-      var r = this._receipts[peer || this.peer] || {};
-      var v = r.read || 0;
+      var v = this._receipt(peer, "read");
       if (cb) cb(v);
       return v;
+    }
+    /** Sets the file type of content set (or to be set) with setContent. @param {number} t MESIBO_FILETYPE_* */
+    setContentType(t) {
+      this.filetype = t;
+      if (this._file) this._file.type = t;
     }
     /**
      * Attaches a file: a File/Blob, the id of an <input type=file>, a URL, or a protocol file object
@@ -2790,6 +3417,7 @@
       } else if (typeof to === "number") f.groupid = to;
       else f.peer = String(to);
       f.id = 0;
+      f.subtitle = this.subtitle;
       f._blob = this._blob;
       return f;
     }
@@ -2815,6 +3443,30 @@
       this.groupid = f.gid || 0;
       this.activity = f.activity;
       this.ts = f.ts || 0;
+    }
+    /** MESIBO_ACTIVITY_* (mesibo's name for it) @type {number} */
+    get presence() {
+      return this.activity;
+    }
+    /** the activity's value (0: no extra value) @type {number} */
+    get value() {
+      return 0;
+    }
+    /** The sender's profile. @type {MesiboProfile} */
+    get profile() {
+      return this._api.getProfile(this.peer, 0);
+    }
+    /** The group's profile, null for 1-to-1. @type {MesiboProfile|null} */
+    get groupProfile() {
+      return this.getGroupProfile();
+    }
+    /** @returns {boolean} the sender has this 1-to-1 chat open (joined) */
+    isChatting() {
+      return this.activity === C.MESIBO_ACTIVITY_JOINED;
+    }
+    /** @returns {boolean} a request for the receiver's presence (never sent by Hubbub's server) */
+    isRequest() {
+      return false;
     }
     /** @returns {boolean} */
     isTyping() {
@@ -3374,6 +4026,8 @@
 
   // sdk/api/mesibo.js
   var instances = { shared: null, last: null };
+  var SDK_VERSION = "0.1.0";
+  var serviceWorker = { caches: null, scope: null };
   var Mesibo = class _Mesibo {
     constructor() {
       this._appid = "";
@@ -3390,6 +4044,7 @@
       this._profiles = /* @__PURE__ */ new Map();
       this._mirror = /* @__PURE__ */ new Map();
       this._mySent = /* @__PURE__ */ new Map();
+      this._objects = /* @__PURE__ */ new Map();
       this._statusSeen = /* @__PURE__ */ new Map();
       this._readSessions = /* @__PURE__ */ new Set();
       this._readSent = /* @__PURE__ */ new Set();
@@ -3414,15 +4069,41 @@
       if (!instances.shared) instances.shared = new _Mesibo();
       return instances.shared;
     }
-    /**
-     * Called inside the app's service worker after importScripts(mesibo.js). Files load through the
-     * browser's HTTP cache (immutable, ETag), so the worker has nothing to install.
-     */
-    static initServiceWorker(caches, self) {
-      return !!(caches && self);
-    }
     static _current() {
       return instances.last || _Mesibo.getInstance();
+    }
+    /**
+     * Logs the SDK's version (mesibo apps call it while they set up; the arguments are free text).
+     * @param {string} [a] @param {string} [b] @returns {string} the version
+     */
+    static printVersion(a, b) {
+      var v = "Hubbub mesibo-compatible SDK " + SDK_VERSION;
+      if (typeof console !== "undefined") console.log(v + (a ? " " + a : "") + (b ? " " + b : ""));
+      return SDK_VERSION;
+    }
+    /**
+     * Inside a service worker, after importScripts() of this script: takes control of the app's pages
+     * at once (install: skipWaiting, activate: clients.claim). Requests go to the network as usual; the
+     * browser's HTTP cache keeps downloaded files. Never throws.
+     * @param {CacheStorage} caches @param {ServiceWorkerGlobalScope} self
+     * @returns {boolean} true when the handlers were installed
+     */
+    static initServiceWorker(caches, self) {
+      var scope = self || globalThis;
+      serviceWorker.caches = caches || null;
+      serviceWorker.scope = scope;
+      if (!scope || typeof scope.addEventListener !== "function") return false;
+      try {
+        scope.addEventListener("install", function(e) {
+          if (scope.skipWaiting) e.waitUntil(scope.skipWaiting());
+        });
+        scope.addEventListener("activate", function(e) {
+          if (scope.clients && scope.clients.claim) e.waitUntil(scope.clients.claim());
+        });
+      } catch (e) {
+        return false;
+      }
+      return true;
     }
     // ----- set-up -------------------------------------------------------------------------------
     /** The app id the token was issued for. @param {string} name */
@@ -3458,6 +4139,24 @@
     setDatabase(name, cb) {
       if (name) this._dbName = String(name);
       this._dbCb = cb || null;
+    }
+    /**
+     * Registers the app's service worker script (mesibo apps call it while they set up). Never throws:
+     * a failed registration (another origin, no service worker support) is logged and ignored.
+     * @param {string} url the worker script @returns {Promise<ServiceWorkerRegistration|null>}
+     */
+    startServiceWorker(url) {
+      try {
+        var nav = globalThis.navigator;
+        if (!url || !nav || !nav.serviceWorker || typeof nav.serviceWorker.register !== "function") return Promise.resolve(null);
+        return nav.serviceWorker.register(url).catch(function(e) {
+          console.warn("Hubbub: startServiceWorker(" + url + ") failed: " + (e && e.message ? e.message : e));
+          return null;
+        });
+      } catch (e) {
+        console.warn("Hubbub: startServiceWorker(" + url + ") failed: " + (e && e.message ? e.message : e));
+        return Promise.resolve(null);
+      }
     }
     /**
      * Share one login and one connection between this user's tabs and windows. Call before start();
@@ -3679,6 +4378,7 @@
       if (!p) {
         p = new MesiboProfile(this, address, gid);
         this._profiles.set(key, p);
+        this._customize(p);
         if (this._started) this._fetchProfile(p);
       }
       return p;
@@ -3710,6 +4410,83 @@
     /** A read session over the latest message of every conversation. @param {object} listener @returns {MesiboReadSession} */
     createReadSummarySession(listener) {
       return new MesiboReadSession(this, null, listener, true);
+    }
+    /**
+     * Legacy read session: on_read(count) runs after each read(n), with `this` the session (use
+     * this.getMessages()); enableSummary(true) turns it into the summary session.
+     * @param {string} peer @param {number} gid @param {object} [query] @param {function(number)} [onRead]
+     * @returns {MesiboReadSession}
+     */
+    readDbSession(peer, gid, query, onRead) {
+      if (typeof query === "function") {
+        onRead = query;
+        query = null;
+      }
+      var rs = new MesiboReadSession(this, { peer: gid ? "" : peer || "", gid: Number(gid) || 0 }, null, !peer && !gid);
+      rs._onRead = onRead || null;
+      return rs;
+    }
+    /** The listeners' Mesibo_onGetProfileName(profile) for a profile without a name. */
+    _fallbackName(p) {
+      if (this._inFallback) return "";
+      this._inFallback = true;
+      try {
+        for (var i = 0; i < this._listeners.length; i++) {
+          var l = this._listeners[i];
+          if (typeof l.Mesibo_onGetProfileName !== "function") continue;
+          try {
+            var n = l.Mesibo_onGetProfileName(p);
+            if (typeof n === "string" && n) return n;
+          } catch (e) {
+            console.error(e);
+          }
+        }
+        return "";
+      } finally {
+        this._inFallback = false;
+      }
+    }
+    /** The listeners' Mesibo_onGetProfileImage(profile) for a profile without a picture (a URL, or an image object). */
+    _fallbackImage(p) {
+      if (this._inFallback) return "";
+      this._inFallback = true;
+      try {
+        for (var i = 0; i < this._listeners.length; i++) {
+          var l = this._listeners[i];
+          if (typeof l.Mesibo_onGetProfileImage !== "function") continue;
+          try {
+            var v = l.Mesibo_onGetProfileImage(p);
+            if (typeof v === "string" && v) return v;
+            if (v && typeof v.getImageOrThumbnail === "function") return v.getImageOrThumbnail() || "";
+          } catch (e) {
+            console.error(e);
+          }
+        }
+        return "";
+      } finally {
+        this._inFallback = false;
+      }
+    }
+    /** Lets the listeners adjust a new profile (Mesibo_onCustomizeProfile). */
+    _customize(p) {
+      var ls = this._listeners;
+      for (var i = 0; i < ls.length; i++) {
+        if (typeof ls[i].Mesibo_onCustomizeProfile === "function") {
+          try {
+            ls[i].Mesibo_onCustomizeProfile(p);
+          } catch (e) {
+            console.error(e);
+          }
+        }
+      }
+    }
+    /** RECEIVEDNEW messages of conversation `conv` (all conversations when null). */
+    _unreadCount(conv) {
+      var n = 0;
+      this._mirror.forEach(function(r) {
+        if ((conv === null || r.conv === conv) && !r.deleted && r.dir === "in" && r.status === C.MESIBO_MSGSTATUS_RECEIVEDNEW) n++;
+      });
+      return n;
     }
     _fetchProfile(p) {
       if (p._fetched) return;
@@ -3766,6 +4543,23 @@
       if (params.file || params.fileurl) m.setContent(params.file || params.fileurl);
       return m.send();
     }
+    /**
+     * Older style: sends an already hosted file (no upload) to params.peer (or params.groupid).
+     * @param {{peer?: string, groupid?: number, expiry?: number, flag?: number}} params @param {number} id
+     * @param {{filetype?: number, size?: number, fileurl: string, title?: string, message?: string, name?: string}} file
+     * @returns {number} the id
+     */
+    sendFile(params, id, file) {
+      params = params || {};
+      file = file || {};
+      var m = new MesiboMessage(this, { dir: "out", peer: params.peer || "", gid: params.groupid || 0, status: C.MESIBO_MSGSTATUS_OUTBOX, flag: params.flag });
+      m.id = id || this.random();
+      m.message = file.message || "";
+      m.title = file.title || "";
+      if (params.expiry !== void 0) m.expiry = params.expiry;
+      m._setFile({ url: file.fileurl || file.url || "", type: file.filetype || 0, size: file.size || 0, name: file.name || "" });
+      return m.send();
+    }
     /** Forwards a stored message (by id or mid) to `to`. @returns {number} the new id */
     forwardMessage(to, m) {
       return m.forward(to).send();
@@ -3787,6 +4581,14 @@
       m.status = C.MESIBO_MSGSTATUS_OUTBOX;
       m.ts = Date.now();
       this._mySent.set(cid, m);
+      if (!m._echoed) {
+        m._echoed = true;
+        if (!m.mid) m.mid = m.id;
+        m._how({ realtime: true });
+        this._later(function() {
+          self._emit("Mesibo_onMessage", [m]);
+        });
+      }
       var go = function() {
         var frame = {
           t: "send",
@@ -3816,7 +4618,11 @@
     }
     _onSendResult(cid, m, res) {
       if (res.ok) {
-        if (res.mid) m.mid = res.mid;
+        if (res.mid) {
+          m.mid = res.mid;
+          m._serverMid = true;
+          this._objects.set(res.mid, m);
+        }
         if (res.ts) m.ts = res.ts;
         var st = res.status === void 0 ? C.MESIBO_MSGSTATUS_SENT : res.status;
         var rec = m.mid ? this._mirror.get(m.mid) : null;
@@ -3833,7 +4639,7 @@
       this._emit("Mesibo_onMessageStatus", [m]);
     }
     _messageOp(op, m, text) {
-      if (!m.mid) return Promise.resolve({ ok: false, error: "NOTFOUND", reason: "the message has no server id yet" });
+      if (!m.mid || !m._serverMid) return Promise.resolve({ ok: false, error: "NOTFOUND", reason: "the message has no server id yet" });
       var f = { t: op, mid: m.mid };
       if (op === "edit") f.message = text || "";
       return this._request(f);
@@ -3859,7 +4665,7 @@
         try {
           if (typeof l[name] === "function") l[name].apply(l, args);
           else if (typeof l[legacy] === "function") {
-            if (legacy === "Mesibo_OnMessage") l[legacy](args[0], utf8(args[0].message));
+            if (legacy === "Mesibo_OnMessage") l[legacy](args[0], args[0] ? utf8(args[0].message) : null);
             else l[legacy].apply(l, args);
           }
         } catch (e) {
@@ -3867,9 +4673,45 @@
         }
       }
     }
+    /**
+     * The message object for record `rec`: the one this tab already gave the app (updated in place),
+     * else a new one. `how` (realtime, db, summary, last) describes this delivery; null keeps it.
+     */
     _msg(rec, how) {
-      var m = new MesiboMessage(this, rec, how);
+      if (rec._obj) {
+        if (how) rec._obj._how(how);
+        return rec._obj;
+      }
+      var m = rec.mid ? this._objects.get(rec.mid) : null;
+      if (m) {
+        m._update(rec);
+        if (how) m._how(how);
+        return m;
+      }
+      m = new MesiboMessage(this, rec, how);
+      if (rec.mid) this._objects.set(rec.mid, m);
       return m;
+    }
+    /** Own sends of this tab the store does not hold yet (no server answer): records for the views. */
+    _pending() {
+      var out = [], mirror = this._mirror;
+      this._mySent.forEach(function(m) {
+        if (m._serverMid && mirror.has(m.mid)) return;
+        if (m.isDeleted()) return;
+        out.push({
+          mid: m.mid,
+          cid: m.cid,
+          dir: "out",
+          peer: m.peer,
+          gid: m.groupid,
+          ts: m.ts,
+          status: m.status,
+          conv: convKey(m.peer, m.groupid),
+          deleted: false,
+          _obj: m
+        });
+      });
+      return out;
     }
     _onSnapshot(snap) {
       var mirror = /* @__PURE__ */ new Map();
@@ -3900,6 +4742,9 @@
       this._mirror.forEach(function(r) {
         if (r.conv === conv && !r.deleted) out.push(r);
       });
+      this._pending().forEach(function(r) {
+        if (r.conv === conv) out.push(r);
+      });
       out.sort(function(a, b) {
         return b.ts - a.ts || b.mid - a.mid;
       });
@@ -3907,7 +4752,8 @@
     }
     _summary() {
       var latest = /* @__PURE__ */ new Map();
-      this._mirror.forEach(function(r) {
+      var all = Array.from(this._mirror.values()).concat(this._pending());
+      all.forEach(function(r) {
         if (r.deleted) return;
         var cur = latest.get(r.conv);
         if (!cur || r.ts > cur.ts || r.ts === cur.ts && r.mid > cur.mid) latest.set(r.conv, r);
@@ -3938,7 +4784,9 @@
           this._mirror.set(ev.mid, rec);
           var mine = rec.dir === "out" && rec.cid ? this._mySent.get(rec.cid) : null;
           if (mine) {
-            if (!mine.mid) mine.mid = rec.mid;
+            mine.mid = rec.mid;
+            mine._serverMid = true;
+            this._objects.set(rec.mid, mine);
             return;
           }
           m = this._msg(rec, { realtime: true });
@@ -3956,26 +4804,30 @@
           old = this._mirror.get(ev.mid) || null;
           rec = reduceRecord(old, ev);
           if (rec) this._mirror.set(ev.mid, rec);
-          var base = rec || { mid: ev.mid, cid: ev.cid, dir: ev.cid ? "out" : "in", peer: ev.peer, gid: ev.gid, status: ev.status, ts: ev.ts };
-          m = this._msg(base, { realtime: true });
-          m.status = ev.status;
-          if (ev.peer) m.peer = ev.peer;
           var own = ev.cid ? this._mySent.get(ev.cid) : null;
           if (own) {
             own.status = ev.status;
-            own._receipts = m._receipts;
-            if (ev.mid) own.mid = ev.mid;
+            if (rec) own._receipts = rec.receipts;
+            if (ev.mid) {
+              own.mid = ev.mid;
+              own._serverMid = true;
+              this._objects.set(ev.mid, own);
+            }
             this._reportOwnStatus(ev.cid, own);
-          } else {
-            this._emit("Mesibo_onMessageStatus", [m]);
+            return;
           }
+          var base = rec || { mid: ev.mid, cid: ev.cid, dir: ev.cid ? "out" : "in", peer: ev.peer, gid: ev.gid, status: ev.status, ts: ev.ts };
+          m = this._msg(base, this._objects.has(ev.mid) ? null : { realtime: true });
+          m.status = ev.status;
+          this._emit("Mesibo_onMessageStatus", [m]);
           return;
         }
         case "update": {
           old = this._mirror.get(ev.mid) || null;
           rec = reduceRecord(old, ev);
           if (rec) this._mirror.set(ev.mid, rec);
-          m = this._msg(rec || { mid: ev.mid, peer: ev.peer, gid: ev.gid, message: ev.message || "", dir: "in" }, { realtime: true });
+          var known = this._objects.has(ev.mid);
+          m = this._msg(rec || { mid: ev.mid, peer: ev.peer, gid: ev.gid, message: ev.message || "", dir: "in" }, known ? null : { realtime: true });
           if (!rec) {
             if (ev.op === "edit") m._edited = true;
             else m._deleted = true;
@@ -4013,18 +4865,23 @@
     _onPresence(f) {
       var addr = f.from || "";
       var p = this._profiles.get(convKey(addr, 0));
-      if (!p) {
-        p = new MesiboProfile(this, addr, 0);
-        this._profiles.set(convKey(addr, 0), p);
-      }
-      var a = f.activity;
+      if (!p) p = this.getProfile(addr, 0);
+      var a = f.activity, gid = f.gid || 0;
       if (a === C.MESIBO_ACTIVITY_ONLINE || a === C.MESIBO_ACTIVITY_ONLINERESP) p._online = true;
       else if (a === 0) {
         p._online = false;
         p._lastseen = f.ts || Date.now();
         p._typingUntil = 0;
-      } else if (a === C.MESIBO_ACTIVITY_TYPING) p._typingUntil = Date.now() + 1e4;
-      else if (a === C.MESIBO_ACTIVITY_TYPINGCLEARED) p._typingUntil = 0;
+        p._typingIn.clear();
+        p._chatting = false;
+      } else if (a === C.MESIBO_ACTIVITY_TYPING) {
+        if (gid) p._typingIn.set(gid, Date.now() + 1e4);
+        else p._typingUntil = Date.now() + 1e4;
+      } else if (a === C.MESIBO_ACTIVITY_TYPINGCLEARED) {
+        if (gid) p._typingIn.delete(gid);
+        else p._typingUntil = 0;
+      } else if (a === C.MESIBO_ACTIVITY_JOINED && !gid) p._chatting = true;
+      else if (a === C.MESIBO_ACTIVITY_LEFT && !gid) p._chatting = false;
       this._emit("Mesibo_onPresence", [new MesiboPresence(this, f)]);
     }
     _maybeNotify(rec) {

@@ -52,6 +52,7 @@
       render();
     },
     Mesibo_onMessage: function (m) {
+      if (!m) return;  // a read session ran out of stored messages
       show(m, m.isDbMessage() ? 'stored' : 'live');
     },
     Mesibo_onMessageStatus: function (m) {
@@ -148,13 +149,15 @@
   $('answer').addEventListener('click', function () { mesibo.answer(true); });
   $('hangup').addEventListener('click', function () { mesibo.hangup(0); });
 
-  /** Sends text to peer the way mesibo apps do: show it at once, follow it by status callbacks. */
+  /**
+   * Sends text to peer the way mesibo apps do: the message shows when Mesibo_onMessage echoes it
+   * (outgoing, realtime), then Mesibo_onMessageStatus follows its ticks.
+   */
   window.sendText = function (peer, text) {
     var p = mesibo.getProfile(peer);
     var m = p.newMessage();
     m.message = text;
     m.send();
-    show(m, 'sent');
     return m.id;
   };
 })();
