@@ -106,6 +106,8 @@ class Settings:
     file_grace: int = _s(24 * 3600, "seconds before an unattached upload or a recalled message's file is removed",
                          min=0, max=100 * YEAR)
     file_sweep_interval: float = _s(60.0, "seconds between sweeps for files nothing refers to", min=0.01, max=86400.0)
+    ws_allowed_origins: str = _s("*", "origins whose pages may open /ws, comma-separated (e.g. https://app.example.com); "
+                                  "* for any. Clients that send no Origin (not browsers) are always allowed")
     log_level: str = _s("info", "log level: debug, info, warning, error",
                          choices=("debug", "info", "warning", "error"))
 
@@ -147,6 +149,12 @@ class Settings:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             setattr(self, f.name, check(f.name, getattr(self, f.name), f.metadata))
+
+    @property
+    def allowed_origins(self) -> frozenset[str] | None:
+        """The origins that may open /ws, or None for any."""
+        items = {o.strip().rstrip("/").lower() for o in self.ws_allowed_origins.split(",") if o.strip()}
+        return None if not items or "*" in items else frozenset(items)
 
     @property
     def data_path(self) -> Path:

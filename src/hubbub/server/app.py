@@ -37,10 +37,17 @@ def _package_file(folder: str, name: str, media_type: str | None = None) -> Resp
     return FileResponse(str(path), media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
+# The SDK is public code that apps load from their own pages, on other origins, with
+# <script crossorigin="anonymous">: allow any origin to read it (no credentials are involved).
+SDK_CORS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+
+
 async def sdk_file(request: Request) -> Response:
     name = request.path_params["name"]
     media = "text/javascript" if name.endswith(".js") else "application/typescript" if name.endswith(".ts") else None
-    return _package_file("sdk", name, media)
+    response = _package_file("sdk", name, media)
+    response.headers.update(SDK_CORS)
+    return response
 
 
 async def web_file(request: Request) -> Response:

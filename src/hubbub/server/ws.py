@@ -21,8 +21,17 @@ class _StarletteTransport:
         await self.ws.close(code, reason)
 
 
+def origin_allowed(allowed: frozenset[str] | None, origin: str | None) -> bool:
+    """Whether a page of `origin` may open /ws (no Origin header: not a browser, allowed)."""
+    return allowed is None or origin is None or origin.rstrip("/").lower() in allowed
+
+
 async def websocket_endpoint(ws: WebSocket) -> None:
     hub: Hub = ws.app.state.hub
+    if not origin_allowed(hub.settings.allowed_origins, ws.headers.get("origin")):
+        # Closing before accepting answers the handshake with HTTP 403.
+        await ws.close(code=1008, reason="origin not allowed")
+        return
     await ws.accept()
     session = Session(hub, _StarletteTransport(ws))
     try:
