@@ -16,6 +16,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from hubbub.client import Client
+
 from .conftest import Harness, Tab, wait_for
 from .pages import PageServer
 
@@ -248,3 +250,29 @@ def test_conformance_two_users(hub: Harness, pages: PageServer) -> None:
 
 def test_conformance_cross_tab_three_tabs(hub: Harness, pages: PageServer) -> None:
     run_conformance(hub, pages, cross=True)
+
+
+def test_fresh_browser_shows_history_through_read_session_and_sync(hub: Harness, pages: PageServer) -> None:
+    """A user with 500 stored messages opens the app in a fresh browser profile (a new device): the
+    read session shows the newest first, and sync() pages back to the oldest, each message once."""
+    server = hub.server
+    total = 500
+    server.token("alice", device="phone")   # alice exists (and got them on her phone)
+    bob_token = hub.token("bob")
+
+    async def fill() -> None:
+        async with Client(server.ws_url, bob_token, server.appid) as bob:
+            for i in range(total):
+                await bob.send("alice", f"m{i:03d}")
+    server.call(fill())
+    hub.tokens["alice"] = server.token("alice", device="new-browser")   # a new device: it starts at the head
+    (alice,) = open_app(hub, pages, hub.context(), "alice", 1, False)
+    assert alice.js("() => app.readConversation('bob', 10, false)")["count"] == 0, "a fresh store holds nothing"
+    got = alice.js("() => app.history('bob', 40)")
+    want = [f"m{i:03d}" for i in range(total - 1, -1, -1)]
+    assert got["texts"] == want, "newest first, back to the oldest, each once"
+    first = next(b for b in got["batches"] if b)
+    assert first == want[:40], "the first page shown is the newest"
+    assert got["syncs"] >= total // 50 + 1
+    # the history is stored: a second tab of this browser reads it without the server
+    assert alice.js("() => app.readConversation('bob', 1000, false)")["count"] == total

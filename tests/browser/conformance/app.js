@@ -203,6 +203,31 @@
         rs.sync(n);
       });
     },
+    /**
+     * Opens a chat the messenger's way and scrolls back: read(n) while pages are full; on the end
+     * signal (Mesibo_onMessage(null)) sync(); on Mesibo_onSync(rs, count > 0) read on; until the server has nothing older. Resolves with
+     * the texts in the order shown and the first batch (what the user sees first).
+     */
+    history: function (peer, n) {
+      return new Promise(function (resolve) {
+        var texts = [], batches = [], batch = [], syncs = 0;
+        var rs = api.getProfile(peer).createReadSession({
+          Mesibo_onMessage: function (m) {
+            if (m) { texts.push(m.message); batch.push(m.message); return; }
+            batches.push(batch); batch = [];
+            rs.sync();
+          },
+          Mesibo_onSync: function (s, count) {
+            syncs++;
+            if (count > 0) more();
+            else { if (batch.length) batches.push(batch); resolve({ texts: texts, batches: batches, syncs: syncs }); }
+          }
+        });
+        // the user scrolls up: read the next page while there is a full one
+        function more() { if (rs.read(n) === n) { batches.push(batch); batch = []; setTimeout(more, 0); } }
+        more();
+      });
+    },
     constants: function () {
       var out = {};
       Object.keys(window).forEach(function (k) { if (k.indexOf('MESIBO_') === 0 && typeof window[k] === 'number') out[k] = window[k]; });
