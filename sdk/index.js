@@ -27,6 +27,7 @@ import { MesiboProfile } from './api/profile.js';
 import { MesiboReadSession } from './api/read-session.js';
 import { MesiboPresence } from './api/presence.js';
 import { CallManager } from './calls/manager.js';
+import { MesiboDateTime, dateOrNull } from './api/datetime.js';
 
 /** The SDK's parts, for tests and for debugging (globalThis.HubbubSDK; module.exports in Node). */
 export const internals = {
@@ -35,7 +36,8 @@ export const internals = {
   normalizeServer: normalizeServer, MemoryStore: MemoryStore, IdbStore: IdbStore, LeaseLocks: LeaseLocks,
   TabIdentity: TabIdentity, TabSession: TabSession, Mesibo: Mesibo, MesiboMessage: MesiboMessage,
   MesiboProfile: MesiboProfile, MesiboReadSession: MesiboReadSession, MesiboPresence: MesiboPresence,
-  CallManager: CallManager
+  CallManager: CallManager,
+  MesiboDateTime: MesiboDateTime, dateOrNull: dateOrNull
 };
 
 // Globals as plain properties (never top-level declarations: an app's own `const X` must not clash).

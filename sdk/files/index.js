@@ -255,15 +255,6 @@ export const fileMethods = {
   /** Accepted for compatibility; the Hubbub server stores files itself, so nothing changes. */
   setUploadUrl() {},
   /**
-   * Registers the app's service worker; failure is ignored (files load through the HTTP cache).
-   * @param {string} url
-   */
-  startServiceWorker(url) {
-    try {
-      if (typeof navigator !== 'undefined' && navigator.serviceWorker) navigator.serviceWorker.register(url).catch(function () {});
-    } catch (e) { /* not allowed here */ }
-  },
-  /**
    * Downloads a message's file as a Blob with progress: onProgress(done, total), also reported to
    * Mesibo_onFileTransferProgress(file) (Hubbub addition: mesibo downloads for the app).
    * @param {object} m a message with a file @param {function(number, number)} [onProgress] @returns {Promise<Blob>}

@@ -2142,17 +2142,6 @@
     setUploadUrl() {
     },
     /**
-     * Registers the app's service worker; failure is ignored (files load through the HTTP cache).
-     * @param {string} url
-     */
-    startServiceWorker(url) {
-      try {
-        if (typeof navigator !== "undefined" && navigator.serviceWorker) navigator.serviceWorker.register(url).catch(function() {
-        });
-      } catch (e) {
-      }
-    },
-    /**
      * Downloads a message's file as a Blob with progress: onProgress(done, total), also reported to
      * Mesibo_onFileTransferProgress(file) (Hubbub addition: mesibo downloads for the app).
      * @param {object} m a message with a file @param {function(number, number)} [onProgress] @returns {Promise<Blob>}
@@ -4941,7 +4930,9 @@
     MesiboProfile,
     MesiboReadSession,
     MesiboPresence,
-    CallManager
+    CallManager,
+    MesiboDateTime,
+    dateOrNull
   };
   Object.keys(C).forEach(function(k) {
     globalThis[k] = C[k];
