@@ -160,10 +160,14 @@ def test_tab_opened_mid_stream_catches_up(hub: Harness) -> None:
     ctx = hub.context()
     alice = hub.open(ctx, "alice", 2)
     (bob,) = hub.open(hub.context(), "bob", 1)
-    bob.js("() => { (async () => { for (let i = 0; i < 100; i++) { sendText('alice', 'm' + i); await new Promise(r => setTimeout(r, 25)); } })(); }")
+    # The stream holds after 30 messages until the late tab is open (however slow the machine), then goes on.
+    bob.js("""() => { window.goOn = false; (async () => { for (let i = 0; i < 100; i++) {
+        if (i === 30) while (!window.goOn) await new Promise(r => setTimeout(r, 20));
+        sendText('alice', 'm' + i); await new Promise(r => setTimeout(r, 25)); } })(); }""")
     wait_for(lambda: len(alice[0].shown("m")) >= 20, 10, "a part of the stream")
     (late,) = hub.open(ctx, "alice", 1, wait=False)
     wait_for(late.online, 5, "the late tab knows the connection status")
+    bob.js("() => { window.goOn = true; }")
     for t in alice + [late]:
         try:
             wait_for(lambda t=t: (t.shown("m") or [""])[-1] == "m99", 20, "stream end")
