@@ -8,6 +8,7 @@ import { MesiboPresence } from './presence.js';
 import { MesiboGroupMember } from './member.js';
 import { MesiboProfile } from './profile.js';
 import { MesiboReadSession } from './read-session.js';
+import { MesiboHttpRequest } from './http.js';
 import { callMethods } from '../calls/index.js';
 import { FileUrls, applyWithUrls, fileMethods, uploadThenSend } from '../files/index.js';
 
@@ -317,7 +318,7 @@ export class Mesibo {
     var self = this;
     return this._request({ t: 'group_create', name: name || '', flag: flags || 0, members: [] }).then(function (res) {
       var p = res.ok ? self.getProfile('', res.gid) : null;
-      if (p) p.name = name || '';
+      if (p) { p.name = name || ''; self._emit('Mesibo_onGroupCreated', [p]); }
       if (cb) cb(p);
       return p;
     });
@@ -692,27 +693,56 @@ export class Mesibo {
       case 'profile':
         this._applyProfile(ev);
         return;
-      case 'group': {
-        // group events carry the change (added / removed), not the member list: apply it to a list
-        // fetched earlier with getMembers(); a group this user left or that is gone drops its list
-        var p = this.getProfile('', ev.gid);
-        if (ev.name !== undefined) p.name = ev.name;
-        if (ev.op === 'removed' || ev.op === 'delete') {
-          p._members = null;
-        } else if (Array.isArray(p._members) && (ev.added || ev.removed)) {
-          var api = this, added = ev.added || [];
-          var drop = new Set((ev.removed || []).concat(added.map(function (x) { return x.address; })));
-          p._members = p._members.filter(function (m) { return !drop.has(m.address); })
-            .concat(added.map(function (x) { return new MesiboGroupMember(api, x); }));
-          this._emit('Mesibo_onGroupMembers', [p, p._members]);
-        }
-        this._emit('Mesibo_onProfileUpdated', [p]);
+      case 'group':
+        this._applyGroup(ev);
         return;
-      }
       default:
         return;
     }
   }
+
+  /**
+   * A group event (docs/protocol.md: create, set, members with added/removed, joined, removed,
+   * delete): the profile changes, a member list fetched earlier with getMembers() takes the change,
+   * and the native group callbacks say what happened.
+   */
+  _applyGroup(ev) {
+    var p = this.getProfile('', ev.gid), api = this;
+    if (ev.name !== undefined) p.name = ev.name;
+    if (ev.op === 'removed' || ev.op === 'delete') {
+      p._members = null;
+      this._emit('Mesibo_onGroupLeft', [p]);
+      if (ev.op === 'delete') this._emit('Mesibo_onGroupError', [p, C.MESIBO_GROUPERROR_DELETED]);
+      this._emit('Mesibo_onProfileUpdated', [p]);
+      return;
+    }
+    if (ev.op === 'create' || ev.op === 'joined') this._emit('Mesibo_onGroupJoined', [p]);
+    var added = (ev.added || []).map(function (x) { return new MesiboGroupMember(api, x); });
+    var removed = (ev.removed || []).map(function (a) { return new MesiboGroupMember(api, { address: a }); });
+    if (Array.isArray(p._members) && (added.length || removed.length)) {
+      var drop = new Set(removed.concat(added).map(function (m) { return m.address; }));
+      p._members = p._members.filter(function (m) { return !drop.has(m.address); }).concat(added);
+      this._emit('Mesibo_onGroupMembers', [p, p._members]);
+    }
+    if (added.length) this._emit('Mesibo_onGroupMembersJoined', [p, added]);
+    if (removed.length) this._emit('Mesibo_onGroupMembersRemoved', [p, removed]);
+    this._emit('Mesibo_onProfileUpdated', [p]);
+  }
+
+  /** A failed group request: Mesibo_onGroupError(profile, MESIBO_GROUPERROR_*). */
+  _groupError(p, res) {
+    if (res && res.ok) return;
+    var e = res && res.error;
+    var code = e === 'FORBIDDEN' ? C.MESIBO_GROUPERROR_PERMISSION : e === 'NOTFOUND' ? C.MESIBO_GROUPERROR_DELETED : C.MESIBO_GROUPERROR_GENERAL;
+    this._emit('Mesibo_onGroupError', [p, code]);
+  }
+
+  /**
+   * An HTTP request object for the app's own server (mesibo's OTP login pages use it):
+   * h.setUrl(url); h.setPostData(obj, true); h.send(cbdata, function (cbdata, text) {...}).
+   * @returns {MesiboHttpRequest}
+   */
+  createhttpRequest() { return new MesiboHttpRequest(); }
 
   _onPresence(f) {
     var addr = f.from || '';

@@ -239,12 +239,16 @@ export class MesiboProfile {
    */
   addMembers(addresses, flags, adminFlags) {
     if (typeof addresses === 'string') addresses = addresses.split(',');
-    return this._api._request({ t: 'group_members', gid: this.groupid, add: addresses, flags: flags === undefined ? C.MESIBO_MEMBERFLAG_ALL : flags, admin: !!adminFlags });
+    var self = this;
+    return this._api._request({ t: 'group_members', gid: this.groupid, add: addresses, flags: flags === undefined ? C.MESIBO_MEMBERFLAG_ALL : flags, admin: !!adminFlags })
+      .then(function (res) { self._api._groupError(self, res); return res; });
   }
   /** Removes members from this group (admins; anyone may remove itself). @param {string[]|string} addresses */
   removeMembers(addresses) {
     if (typeof addresses === 'string') addresses = addresses.split(',');
-    return this._api._request({ t: 'group_members', gid: this.groupid, remove: addresses });
+    var self = this;
+    return this._api._request({ t: 'group_members', gid: this.groupid, remove: addresses })
+      .then(function (res) { self._api._groupError(self, res); return res; });
   }
   /**
    * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members), or listener(profile,
@@ -254,7 +258,7 @@ export class MesiboProfile {
   getMembers(count, restart, listener) {
     var self = this, api = this._api;
     return api._request({ t: 'group_get', gid: this.groupid }).then(function (res) {
-      if (!res.ok || !res.group) return [];
+      if (!res.ok || !res.group) { api._groupError(self, res.ok ? { ok: false, error: 'NOTFOUND' } : res); return []; }
       var members = (res.group.members || []).map(function (m) { return new MesiboGroupMember(api, m); });
       if (count > 0) members = members.slice(0, count);
       self._members = members;
@@ -266,5 +270,9 @@ export class MesiboProfile {
     });
   }
   /** Leaves this group. */ leave() { return this.removeMembers([this._api._selfAddress()]); }
-  /** Deletes this group (admins). */ deleteGroup() { return this._api._request({ t: 'group_delete', gid: this.groupid }); }
+  /** Deletes this group (admins); Mesibo_onGroupError(profile, PERMISSION) when not allowed. @returns {Promise<object>} */
+  deleteGroup() {
+    var self = this;
+    return this._api._request({ t: 'group_delete', gid: this.groupid }).then(function (res) { self._api._groupError(self, res); return res; });
+  }
 }

@@ -152,6 +152,11 @@ test('profiles: image object, values, reset, fallback name, unread count, chatti
   server.active.push({ t: 'presence', from: 'bob', gid: 7, activity: MESIBO_ACTIVITY_TYPING, ts: 1 });
   await until(() => t.rec.presence.length === 2);
   assert.ok(bob.isChatting() && bob.isTypingInGroup(7) && !bob.isTypingInGroup(8) && !bob.isTyping());
+  bob.sendLeft();
+  await until(() => server.requests.some((f) => f.t === 'presence' && f.to === 'bob' && f.activity === MESIBO_ACTIVITY_LEFT));
+  server.active.push({ t: 'presence', from: 'bob', gid: 0, activity: MESIBO_ACTIVITY_LEFT, ts: 2 });
+  await until(() => t.rec.presence.length === 3);
+  assert.ok(!bob.isChatting() && t.rec.presence[2].hasLeft() && !t.rec.presence[2].isRequest() && t.rec.presence[2].value === 0);
   assert.equal(t.rec.presence[1].groupProfile, api.getProfile('', 7));
   assert.equal(t.rec.presence[0].profile, bob);
   t.close();
@@ -206,4 +211,122 @@ test('loads in a service worker (no window, no document); initServiceWorker inst
   assert.match(logged[0], /Hubbub .* a b$/);
   const api = new ctx.Mesibo();
   return api.startServiceWorker('sw.js').then((r) => assert.equal(r, null, 'no service worker support: resolves null, never throws'));
+});
+
+test('group callbacks: created, members joined and removed, left, errors', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = await online(b, 't');
+  const seen = [];
+  const names = ['Mesibo_onGroupCreated', 'Mesibo_onGroupJoined', 'Mesibo_onGroupLeft'];
+  const l = {};
+  names.forEach((n) => { l[n] = (p) => seen.push([n, p.getGroupId()]); });
+  l.Mesibo_onGroupMembersJoined = (p, ms) => seen.push(['joined', ms.map((m) => m.getAddress())]);
+  l.Mesibo_onGroupMembersRemoved = (p, ms) => seen.push(['removed', ms.map((m) => m.getAddress())]);
+  l.Mesibo_onGroupError = (p, e) => seen.push(['error', e]);
+  t.api.addListener(l);
+  let created = null;
+  await t.api.createGroup('G', 0, (p) => { created = p; });
+  assert.deepEqual(seen, [['Mesibo_onGroupCreated', created.getGroupId()]], 'created: in the api that created it');
+  seen.length = 0;
+  server._append({ k: 'group', op: 'create', gid: 8, name: 'G' });
+  server._append({ k: 'group', op: 'members', gid: 8, name: 'G', added: [{ address: 'carol', flags: 31, admin: false }], removed: ['bob'] });
+  server._append({ k: 'group', op: 'delete', gid: 8 });
+  server._append({ k: 'group', op: 'joined', gid: 9, name: 'H', flags: 31, admin: false });
+  server._append({ k: 'group', op: 'removed', gid: 9 });
+  await until(() => seen.length >= 7);
+  assert.deepEqual(seen, [['Mesibo_onGroupJoined', 8], ['joined', ['carol']], ['removed', ['bob']],
+    ['Mesibo_onGroupLeft', 8], ['error', MESIBO_GROUPERROR_DELETED], ['Mesibo_onGroupJoined', 9], ['Mesibo_onGroupLeft', 9]]);
+  // a refused request: Mesibo_onGroupError(profile, PERMISSION)
+  server.refuse = (f) => (f.t === 'group_delete' ? { ok: false, error: 'FORBIDDEN' } : null);
+  await t.api.getProfile('', 9).deleteGroup();
+  assert.deepEqual(seen.at(-1), ['error', MESIBO_GROUPERROR_PERMISSION]);
+  t.close();
+});
+
+test('createhttpRequest: form-encoded POST, text to the callback, null on failure', async () => {
+  const http = await import('node:http');
+  const got = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { got.push([req.method, req.headers['content-type'], body]); res.end('{"result":true}'); });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const api = new sdk.Mesibo();
+  const h = api.createhttpRequest();
+  h.setUrl(`http://127.0.0.1:${srv.address().port}/login`);
+  h.setPostData({ op: 'login', phone: '+1 555' }, true);
+  const text = await new Promise((resolve) => assert.ok(h.send('cb', (cbdata, t) => resolve([cbdata, t]))));
+  assert.deepEqual(text, ['cb', '{"result":true}']);
+  assert.deepEqual(got, [['POST', 'application/x-www-form-urlencoded', 'op=login&phone=%2B1+555']]);
+  srv.close();
+  const bad = api.createhttpRequest();
+  bad.setUrl('http://127.0.0.1:1/nothing');
+  assert.deepEqual(await new Promise((resolve) => bad.send(1, (c, t) => resolve([c, t]))), [1, null]);
+  assert.equal(api.createhttpRequest().send(0, () => {}), false, 'no URL');
+});
+
+test('profile hooks, legacy read sessions and sends, filters, predicates; app globals do not clash', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = await online(b, 't');
+  const api = t.api;
+  const customized = [];
+  api.addListener({
+    Mesibo_onGetProfileImage: (p) => (p.getAddress() === 'zed' ? 'https://x/default.png' : null),
+    Mesibo_onCustomizeProfile: (p) => { customized.push(p.getAddress()); return true; },
+  });
+  const zed = api.getProfile('zed');
+  assert.deepEqual(customized, ['zed']);
+  assert.equal(zed.getImage().getThumbnail(), 'https://x/default.png', 'Mesibo_onGetProfileImage fills a missing picture');
+  assert.ok(zed.getImage().isEmpty());
+  assert.equal(api.getProfile('yan').getImage().getThumbnail(), '');
+  const img = zed.getImage();
+  assert.equal(img.getProfile(), zed);
+  assert.equal(img.getIndex(), 0);
+  assert.equal(img.getPrevious(), null);
+  // legacy sends and predicates
+  api.sendFile({ peer: 'bob' }, 77, { filetype: MESIBO_FILETYPE_VIDEO, fileurl: 'https://x/v.mp4', message: 'vid', size: 9 });
+  await until(() => server.sendFrames.length === 1);
+  assert.deepEqual(server.sendFrames[0].file, { url: 'https://x/v.mp4', type: 2, size: 9, name: '' });
+  server.incoming('one', { ts: Date.now() + 10 });
+  server.incoming('two words', { ts: Date.now() + 20, file: { url: 'https://x/s.mp3', type: 3 } });
+  await until(() => t.rec.messages.length === 3);
+  const [vid, one, two] = t.rec.messages;
+  assert.ok(vid.hasVideo() && vid.isInOutbox() === (vid.status === 0) && vid.getStatus() === vid.status);
+  await until(() => vid.isSent());
+  assert.ok(one.isUnread() && !one.isReadByUs() && !one.isWiped() && !one.isCustom() && !one.isPresence());
+  assert.ok(two.hasAudio() && !two.isPlainMessage() && one.isPlainMessage());
+  assert.equal(one.getReadSession(), null);
+  one.setInReplyTo(5);
+  assert.ok(one.isReply() && one.getInReplyTo() === 5);
+  // read-session filters and the legacy forms
+  const texts = (rs) => { const out = []; rs._listener = { Mesibo_onMessage: (m) => { if (m) out.push(m.message); } }; rs.read(10); return out; };
+  const q = api.getProfile('bob').createReadSession(null); q.setQuery('WORDS');
+  assert.deepEqual(texts(q), ['two words']);
+  const nf = api.getProfile('bob').createReadSession(null); nf.enableFiles(false);
+  assert.deepEqual(texts(nf), ['one']);
+  const nm = api.getProfile('bob').createReadSession(null); nm.enableMessages(false);
+  assert.deepEqual(texts(nm), ['two words', 'vid']);
+  const nc = api.getProfile('bob').createReadSession(null); nc.enableCalls(false); nc.enableMissedCalls(false); nc.enableIncomingCalls(false); nc.enableOutgoingCalls(false);
+  assert.equal(texts(nc).length, 3, 'no call records among them');
+  let counted = null;
+  const legacy = api.readDbSession('bob', 0, null, function (count) { counted = [count, this.getMessages().length]; });
+  legacy.read(2);
+  assert.deepEqual(counted, [2, 2]);
+  const legacySummary = api.readDbSession('', 0, null, null);
+  legacySummary.enableSummary(true);
+  assert.equal(legacySummary.read(5), 1);
+  const rsRead = [];
+  const dbrs = api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => m && rsRead.push(m) });
+  dbrs.read(1);
+  assert.equal(rsRead[0].getReadSession(), dbrs);
+  // a later classic script of the app may declare these names itself
+  const ctx = vm.createContext({ console, URL, setTimeout, clearTimeout, Promise, TextEncoder });
+  ctx.globalThis = ctx;
+  vm.runInContext(BUILT, ctx);
+  vm.runInContext('const MESIBO_FILETYPE_IMAGE = 1; const MesiboCall = 2; function MesiboLog() {} var ErrorLog = 3; const MESIBO_APP_ID = "x";', ctx);
+  assert.equal(vm.runInContext('typeof Mesibo', ctx), 'function');
+  t.close();
 });

@@ -178,6 +178,8 @@ export class FakeServer {
   _onFrame(sock, f) {
     if (sock.readyState !== 1) return;
     const res = (r, body) => { if (r !== undefined) sock.push(Object.assign({ t: 'res', r }, body)); };
+    const refused = f.t !== 'auth' && this.refuse ? this.refuse(f) : null;   // a test's failure answer
+    if (refused) { res(f.r, refused); return; }
     if (f.t === 'auth') {
       if (f.token !== this.token || f.appid !== this.appid) {
         sock.push({ t: 'error', code: 'AUTHFAIL', reason: 'unknown token' });
@@ -218,7 +220,7 @@ export class FakeServer {
         this.cids.set(f.cid, answer);
         this.peerInbox.push({ mid, cid: f.cid, message: f.message, to: f.to });
         res(f.r, answer);
-        this._append({ k: 'msg', mid, cid: f.cid, dir: 'out', from: this.address, peer: f.to, gid: f.gid || 0, message: f.message, title: f.title || '', flag: f.flag, expiry: f.expiry || 604800, type: f.type || 0, status: 1, ts });
+        this._append({ k: 'msg', mid, cid: f.cid, dir: 'out', from: this.address, peer: f.to, gid: f.gid || 0, message: f.message, title: f.title || '', flag: f.flag, expiry: f.expiry || 604800, type: f.type || 0, status: 1, ts, ...(f.file ? { file: f.file } : {}) });
         return;
       }
       case 'read': this.reads.push(f.mids); res(f.r, { ok: true, count: f.mids.length }); return;

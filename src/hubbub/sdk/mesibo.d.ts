@@ -291,6 +291,15 @@ interface MesiboProfileImage {
   getProfile(): MesiboProfile;
 }
 
+/** api.createhttpRequest(): HTTP to the app's own server. */
+declare class MesiboHttpRequest {
+  setUrl(url: string): void;
+  /** Form-encoded when urlencoded, else JSON. */
+  setPostData(data: object | string, urlencoded?: boolean): void;
+  /** fn(cbdata, text) with the answer's text, null on failure. */
+  send(cbdata: unknown, fn: (cbdata: unknown, text: string | null) => void): boolean;
+}
+
 /** mesibo's date object (local time). Numeric comparisons use ts (valueOf). */
 declare class MesiboDateTime {
   ts: number;
@@ -346,6 +355,14 @@ interface MesiboListener {
   Mesibo_onGetProfileName?(profile: MesiboProfile): string | null;
   /** A picture URL (or image object) for a profile that has none. */
   Mesibo_onGetProfileImage?(profile: MesiboProfile): string | MesiboProfileImage | null;
+  /** Group callbacks (from the server's group events) */
+  Mesibo_onGroupCreated?(groupProfile: MesiboProfile): void;
+  Mesibo_onGroupJoined?(groupProfile: MesiboProfile): void;
+  Mesibo_onGroupLeft?(groupProfile: MesiboProfile): void;
+  Mesibo_onGroupMembersJoined?(groupProfile: MesiboProfile, members: MesiboGroupMember[]): void;
+  Mesibo_onGroupMembersRemoved?(groupProfile: MesiboProfile, members: MesiboGroupMember[]): void;
+  /** MESIBO_GROUPERROR_* */
+  Mesibo_onGroupError?(groupProfile: MesiboProfile, error: number): void;
   /** Adjust a profile when it is first used. */
   Mesibo_onCustomizeProfile?(profile: MesiboProfile): boolean | void;
   /** Called in every tab when any tab sets a user object. */
@@ -665,6 +682,7 @@ declare class Mesibo {
   createReadSummarySession(listener: MesiboListener | null): MesiboReadSession;
   /** Legacy read session: onRead(count) after each read, `this` = the session. */
   readDbSession(peer: string, gid: number, query?: object | null, onRead?: (this: MesiboReadSession, count: number) => void): MesiboReadSession;
+  createhttpRequest(): MesiboHttpRequest;
   sendMessage(params: MesiboMessageParams, id: number, text: string): number;
   /** Legacy: sends an already hosted file. */
   sendFile(params: MesiboMessageParams, id: number, file: { filetype?: number; size?: number; fileurl: string; title?: string; message?: string; name?: string }): number;

@@ -2935,12 +2935,20 @@
      */
     addMembers(addresses, flags, adminFlags) {
       if (typeof addresses === "string") addresses = addresses.split(",");
-      return this._api._request({ t: "group_members", gid: this.groupid, add: addresses, flags: flags === void 0 ? C.MESIBO_MEMBERFLAG_ALL : flags, admin: !!adminFlags });
+      var self = this;
+      return this._api._request({ t: "group_members", gid: this.groupid, add: addresses, flags: flags === void 0 ? C.MESIBO_MEMBERFLAG_ALL : flags, admin: !!adminFlags }).then(function(res) {
+        self._api._groupError(self, res);
+        return res;
+      });
     }
     /** Removes members from this group (admins; anyone may remove itself). @param {string[]|string} addresses */
     removeMembers(addresses) {
       if (typeof addresses === "string") addresses = addresses.split(",");
-      return this._api._request({ t: "group_members", gid: this.groupid, remove: addresses });
+      var self = this;
+      return this._api._request({ t: "group_members", gid: this.groupid, remove: addresses }).then(function(res) {
+        self._api._groupError(self, res);
+        return res;
+      });
     }
     /**
      * Fetches the members; calls listener.Mesibo_onGroupMembers(profile, members), or listener(profile,
@@ -2950,7 +2958,10 @@
     getMembers(count, restart, listener) {
       var self = this, api = this._api;
       return api._request({ t: "group_get", gid: this.groupid }).then(function(res) {
-        if (!res.ok || !res.group) return [];
+        if (!res.ok || !res.group) {
+          api._groupError(self, res.ok ? { ok: false, error: "NOTFOUND" } : res);
+          return [];
+        }
         var members = (res.group.members || []).map(function(m) {
           return new MesiboGroupMember(api, m);
         });
@@ -2967,9 +2978,13 @@
     leave() {
       return this.removeMembers([this._api._selfAddress()]);
     }
-    /** Deletes this group (admins). */
+    /** Deletes this group (admins); Mesibo_onGroupError(profile, PERMISSION) when not allowed. @returns {Promise<object>} */
     deleteGroup() {
-      return this._api._request({ t: "group_delete", gid: this.groupid });
+      var self = this;
+      return this._api._request({ t: "group_delete", gid: this.groupid }).then(function(res) {
+        self._api._groupError(self, res);
+        return res;
+      });
     }
   };
 
@@ -3492,6 +3507,54 @@
     /** @returns {MesiboProfile|null} the group's profile */
     getGroupProfile() {
       return this.groupid ? this._api.getProfile("", this.groupid) : null;
+    }
+  };
+
+  // sdk/api/http.js
+  var MesiboHttpRequest = class {
+    constructor() {
+      this._url = "";
+      this._body = null;
+      this._form = false;
+    }
+    /** @param {string} url */
+    setUrl(url) {
+      this._url = String(url || "");
+    }
+    /**
+     * The data to POST: an object, form-encoded when `urlencoded` (mesibo's apps pass true), else JSON.
+     * @param {object|string} data @param {boolean} [urlencoded]
+     */
+    setPostData(data, urlencoded) {
+      this._body = data;
+      this._form = !!urlencoded;
+    }
+    /**
+     * Sends; calls fn(cbdata, text) with the answer's text (null when the request failed).
+     * @param {*} cbdata @param {function(*, string|null)} fn @returns {boolean} false without a URL
+     */
+    send(cbdata, fn) {
+      if (!this._url || typeof fetch !== "function") return false;
+      var init = { method: "GET" };
+      if (this._body !== null && this._body !== void 0) {
+        init.method = "POST";
+        if (typeof this._body === "string") init.body = this._body;
+        else if (this._form) {
+          init.body = new URLSearchParams(this._body).toString();
+          init.headers = { "Content-Type": "application/x-www-form-urlencoded" };
+        } else {
+          init.body = JSON.stringify(this._body);
+          init.headers = { "Content-Type": "application/json" };
+        }
+      }
+      fetch(this._url, init).then(function(r) {
+        return r.text();
+      }).then(function(text) {
+        if (fn) fn(cbdata, text);
+      }, function() {
+        if (fn) fn(cbdata, null);
+      });
+      return true;
     }
   };
 
@@ -4391,7 +4454,10 @@
       var self = this;
       return this._request({ t: "group_create", name: name || "", flag: flags || 0, members: [] }).then(function(res) {
         var p = res.ok ? self.getProfile("", res.gid) : null;
-        if (p) p.name = name || "";
+        if (p) {
+          p.name = name || "";
+          self._emit("Mesibo_onGroupCreated", [p]);
+        }
         if (cb) cb(p);
         return p;
       });
@@ -4827,29 +4893,62 @@
         case "profile":
           this._applyProfile(ev);
           return;
-        case "group": {
-          var p = this.getProfile("", ev.gid);
-          if (ev.name !== void 0) p.name = ev.name;
-          if (ev.op === "removed" || ev.op === "delete") {
-            p._members = null;
-          } else if (Array.isArray(p._members) && (ev.added || ev.removed)) {
-            var api = this, added = ev.added || [];
-            var drop = new Set((ev.removed || []).concat(added.map(function(x) {
-              return x.address;
-            })));
-            p._members = p._members.filter(function(m2) {
-              return !drop.has(m2.address);
-            }).concat(added.map(function(x) {
-              return new MesiboGroupMember(api, x);
-            }));
-            this._emit("Mesibo_onGroupMembers", [p, p._members]);
-          }
-          this._emit("Mesibo_onProfileUpdated", [p]);
+        case "group":
+          this._applyGroup(ev);
           return;
-        }
         default:
           return;
       }
+    }
+    /**
+     * A group event (docs/protocol.md: create, set, members with added/removed, joined, removed,
+     * delete): the profile changes, a member list fetched earlier with getMembers() takes the change,
+     * and the native group callbacks say what happened.
+     */
+    _applyGroup(ev) {
+      var p = this.getProfile("", ev.gid), api = this;
+      if (ev.name !== void 0) p.name = ev.name;
+      if (ev.op === "removed" || ev.op === "delete") {
+        p._members = null;
+        this._emit("Mesibo_onGroupLeft", [p]);
+        if (ev.op === "delete") this._emit("Mesibo_onGroupError", [p, C.MESIBO_GROUPERROR_DELETED]);
+        this._emit("Mesibo_onProfileUpdated", [p]);
+        return;
+      }
+      if (ev.op === "create" || ev.op === "joined") this._emit("Mesibo_onGroupJoined", [p]);
+      var added = (ev.added || []).map(function(x) {
+        return new MesiboGroupMember(api, x);
+      });
+      var removed = (ev.removed || []).map(function(a) {
+        return new MesiboGroupMember(api, { address: a });
+      });
+      if (Array.isArray(p._members) && (added.length || removed.length)) {
+        var drop = new Set(removed.concat(added).map(function(m) {
+          return m.address;
+        }));
+        p._members = p._members.filter(function(m) {
+          return !drop.has(m.address);
+        }).concat(added);
+        this._emit("Mesibo_onGroupMembers", [p, p._members]);
+      }
+      if (added.length) this._emit("Mesibo_onGroupMembersJoined", [p, added]);
+      if (removed.length) this._emit("Mesibo_onGroupMembersRemoved", [p, removed]);
+      this._emit("Mesibo_onProfileUpdated", [p]);
+    }
+    /** A failed group request: Mesibo_onGroupError(profile, MESIBO_GROUPERROR_*). */
+    _groupError(p, res) {
+      if (res && res.ok) return;
+      var e = res && res.error;
+      var code = e === "FORBIDDEN" ? C.MESIBO_GROUPERROR_PERMISSION : e === "NOTFOUND" ? C.MESIBO_GROUPERROR_DELETED : C.MESIBO_GROUPERROR_GENERAL;
+      this._emit("Mesibo_onGroupError", [p, code]);
+    }
+    /**
+     * An HTTP request object for the app's own server (mesibo's OTP login pages use it):
+     * h.setUrl(url); h.setPostData(obj, true); h.send(cbdata, function (cbdata, text) {...}).
+     * @returns {MesiboHttpRequest}
+     */
+    createhttpRequest() {
+      return new MesiboHttpRequest();
     }
     _onPresence(f) {
       var addr = f.from || "";
