@@ -13,23 +13,27 @@ from .conftest import Harness, Tab, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
-# Every page shows each picture message once (by mid): incoming ones and the other tabs' sends from
-# Mesibo_onMessage, this tab's own sends once they are SENT, as an app would.
+# Every page shows each picture message once (one object per message, as mesibo apps keep them):
+# incoming ones, the other tabs' sends and this tab's own (echoed at send, with a provisional mid that
+# becomes the server's) from Mesibo_onMessage; a status callback shows one whose file was not ready.
 RENDER = """
 window.__pics = {}; window.__status = [];
 window.addEventListener('DOMContentLoaded', () => {
   const hook = () => {
     if (!window.mesibo) return setTimeout(hook, 5);
+    const seen = new WeakSet();
+    let n = 0;
     const show = (m) => {
-      if (!m.hasImage() || !m.mid || window.__pics[m.mid]) return;
+      if (!m.hasImage() || !m.mid || seen.has(m)) return;
+      seen.add(m);
       const img = new Image();
       document.body.appendChild(img);
-      window.__pics[m.mid] = img;
+      window.__pics[++n] = img;
       m.file.loadImageFromCache(img);
     };
     mesibo.addListener({
       Mesibo_onMessage: show,
-      Mesibo_onMessageStatus: (m) => { window.__status.push(m.status); if (m.status === MESIBO_MSGSTATUS_SENT) show(m); },
+      Mesibo_onMessageStatus: (m) => { window.__status.push(m.status); show(m); },
     });
   };
   hook();
