@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -13,6 +15,8 @@ from hubbub.config import Settings
 from hubbub.server.run import ThreadedServer
 
 REQUIRE_SERVICES = os.environ.get("HUBBUB_REQUIRE_SERVICES") == "1"
+PG_SERVER = os.environ.get("HUBBUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+"""The PostgreSQL server the tests use; each test session makes a database of its own on it and drops it."""
 
 
 def need_service(reason: str) -> None:
@@ -20,6 +24,75 @@ def need_service(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
+
+
+async def _pg_execute(url: str, sql: str) -> None:
+    import asyncpg
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """The URL of a database made for this test session (dropped after), or None without a server."""
+    name = "hubbub_t_" + secrets.token_hex(6)
+    try:
+        asyncio.run(_pg_execute(PG_SERVER, f"CREATE DATABASE {name}"))
+    except (OSError, ImportError, asyncio.TimeoutError) as exc:
+        print(f"PostgreSQL at {PG_SERVER} unavailable: {exc}")
+        yield None
+        return
+    try:
+        yield PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(_pg_execute(PG_SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def pg_url(pg_database: str | None) -> Iterator[str]:
+    """A database URL whose tables live in a schema of this test's own (dropped after)."""
+    if pg_database is None:
+        need_service(f"PostgreSQL at {PG_SERVER}")
+    assert pg_database is not None
+    schema = "t_" + secrets.token_hex(6)
+    asyncio.run(_pg_execute(pg_database, f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{pg_database}?search_path={schema}"
+    finally:
+        asyncio.run(_pg_execute(pg_database, f"DROP SCHEMA {schema} CASCADE"))
+
+
+REDIS_SERVER = os.environ.get("HUBBUB_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis the tests share; callers use a key prefix of their own (`bus_prefix`)."""
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        need_service(f"Redis at {REDIS_SERVER}: {exc}")
+    return REDIS_SERVER
+
+
+@pytest.fixture
+def bus_prefix() -> str:
+    return f"hubbub-test-{secrets.token_hex(6)}:"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store in turn: a SQLite file of this test's own, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hubbub.db'}"
+    only = request.node.get_closest_marker("sqlite_only")
+    if only:
+        pytest.skip(f"SQLite only: {only.args[0]}")
+    return request.getfixturevalue("pg_url")
 
 
 @dataclass
@@ -92,3 +165,4 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningSe
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): server settings for the `server` fixture")
+    config.addinivalue_line("markers", "sqlite_only(why): a store test of SQLite's own behaviour (its file lock)")

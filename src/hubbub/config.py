@@ -35,8 +35,16 @@ class Settings:
     host: str = _s("127.0.0.1", "address to listen on")
     port: int = _s(8080, "port to listen on (0 = any free port)", min=0, max=65535)
     data_dir: str = _s("./hubbub-data", "folder for the SQLite database and files; created on first start")
-    database_url: str = _s("", "store: empty for SQLite in data_dir, or sqlite:///path/to/file.db")
-    bus_url: str = _s("", "bus between nodes: empty for in-process (one node)")
+    database_url: str = _s("", "store: empty for SQLite in data_dir, sqlite:///path/to/file.db, or "
+                              "postgresql://user@host:port/database")
+    pg_pool_size: int = _s(4, "PostgreSQL connections for reads per process (writes use one more)", min=1, max=100)
+    bus_url: str = _s("", "bus between nodes: empty for in-process (one node), or redis://host:port/db")
+    bus_prefix: str = _s("hubbub:", "prefix of the Redis keys and channel (nodes of one cluster share it)")
+    bus_heartbeat: float = _s(1.0, "seconds between a node's heartbeats on the bus", min=0.05, max=60.0)
+    bus_node_timeout: float = _s(5.0, "seconds without a heartbeat after which a node's connections are forgotten",
+                                 min=0.2, max=600.0)
+    bus_max_pending_bytes: int = _s(16 * 1024 * 1024, "bytes of bus messages waiting for Redis before new ones are "
+                                    "dropped (the bus is a hint)", min=64 * 1024, max=1024 * MiB)
     sqlite_synchronous: str = _s("NORMAL", "SQLite synchronous mode: NORMAL survives a process crash, FULL a power loss",
                                   choices=("NORMAL", "FULL", "EXTRA", "OFF"))
     sqlite_busy_timeout: float = _s(0.05, "seconds a write on the event loop waits for a lock another process holds "

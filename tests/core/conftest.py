@@ -1,4 +1,4 @@
-"""The hub and its sessions driven without sockets: an in-memory transport and a real SQLite file."""
+"""The hub and its sessions driven without sockets: an in-memory transport and a real store (each in turn)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,14 @@ class Device:
 
 
 class Harness:
+    async def scalar(self, sql: str, *args: Any) -> Any:
+        """One value from the store's database, whichever it is (`?` placeholders)."""
+        store = self.hub.store
+        if hasattr(store, "pool"):
+            n = iter(range(1, len(args) + 1))
+            return await store.pool.fetchval("".join(f"${next(n)}" if ch == "?" else ch for ch in sql), *args)
+        return store.db.execute(sql, args).fetchone()[0]
+
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.admin = Admin(hub)
@@ -118,10 +126,12 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+async def harness(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """A hub on each store in turn (SQLite, PostgreSQL)."""
     marker = request.node.get_closest_marker("settings")
-    settings = Settings.load(env={}, data_dir=str(tmp_path), **(marker.kwargs if marker else {}))
-    hub = Hub(settings, open_store(settings), LocalBus())  # SQLite in tmp_path/hubbub.db, with the settings
+    settings = Settings.load(env={}, data_dir=str(tmp_path), database_url=database_url,
+                             **(marker.kwargs if marker else {}))
+    hub = Hub(settings, open_store(settings), LocalBus())
     await hub.start()
     h = Harness(hub)
     h.app, _ = await h.admin.create_app("test")

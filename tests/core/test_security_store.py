@@ -26,8 +26,7 @@ async def test_item01_uid_never_reused_after_delete_across_apps(harness: Harness
     assert sent["status"] == Status.SENT
     await alice.wait_events(1)
     await harness.admin.delete_user(carol_user)
-    store = harness.hub.store
-    assert store.db.execute("SELECT count(*) FROM messages WHERE sender=?", (carol_user.uid,)).fetchone()[0] == 0
+    assert await harness.scalar("SELECT count(*) FROM messages WHERE sender=?", carol_user.uid) == 0
 
     other, _ = await harness.admin.create_app("other")
     eve_user = await harness.admin.add_user(other, "eve")
@@ -139,6 +138,7 @@ async def _answer(device: Any, r: str, timeout: float = 10.0) -> dict[str, Any]:
             return frame
 
 
+@pytest.mark.sqlite_only("another process holds the SQLite file's write lock")
 async def test_item09_lock_held_by_another_process_does_not_freeze_the_loop(harness: Harness,
                                                                           tmp_path: Path) -> None:
     bob = await harness.device("bob")
@@ -158,6 +158,7 @@ async def test_item09_lock_held_by_another_process_does_not_freeze_the_loop(harn
 
 
 @pytest.mark.settings(sqlite_lock_wait=0.2)
+@pytest.mark.sqlite_only("another process holds the SQLite file's write lock")
 async def test_item09_lock_held_past_sqlite_lock_wait_is_a_clear_busy_error(harness: Harness,
                                                                           tmp_path: Path) -> None:
     bob = await harness.device("bob")

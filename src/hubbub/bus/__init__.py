@@ -10,7 +10,10 @@ from .local import LocalBus
 def open_bus(settings: Settings) -> Bus:
     if not settings.bus_url:
         return LocalBus()
-    raise ValueError(f"unsupported bus_url {settings.bus_url!r}: this release runs one node (leave it empty)")
+    if settings.bus_url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisBus  # redis is an optional dependency
+        return RedisBus(settings.bus_url, settings.bus_prefix, settings.bus_max_pending_bytes)
+    raise ValueError(f"unsupported bus_url {settings.bus_url!r}: leave it empty (one node) or use redis://host:port/db")
 
 
 __all__ = ["Bus", "LocalBus", "open_bus"]

@@ -6,16 +6,24 @@ from the store. The in-process bus serves one node; a Redis bus implements the s
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from ..store.base import Touched
 
 WakeHandler = Callable[[Touched], None]
 SignalHandler = Callable[[int, str], None]
+ControlHandler = Callable[[str, list[Any]], None]
+"""(sending node, message) of a control message from another node (see core/roster.py)."""
+ResyncHandler = Callable[[], None]
+"""The bus was lost and is back: wake-ups and control messages may have been missed meanwhile."""
 
 
 class Bus(Protocol):
-    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler) -> None:
+    node: str
+    """This node's id on the bus."""
+
+    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler, on_control: ControlHandler | None = None,
+                    on_resync: ResyncHandler | None = None) -> None:
         """Begin delivering wake-ups and signals from every node (this one included) to the handlers."""
 
     async def close(self) -> None: ...
@@ -25,3 +33,6 @@ class Bus(Protocol):
 
     def signal(self, uid: int, frame: str) -> None:
         """Send an ephemeral frame to the online devices of uid, wherever they are connected."""
+
+    def control(self, message: list[Any]) -> None:
+        """Send a control message (a JSON list) to every other node."""

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from ..store.base import Touched
-from .base import SignalHandler, WakeHandler
+from typing import Any
+
+from .base import ControlHandler, ResyncHandler, SignalHandler, WakeHandler
 
 
 class LocalBus:
+    node = "local"
+
     def __init__(self) -> None:
         self._on_wake: WakeHandler | None = None
         self._on_signal: SignalHandler | None = None
 
-    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler) -> None:
+    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler, on_control: ControlHandler | None = None,
+                    on_resync: ResyncHandler | None = None) -> None:
         self._on_wake, self._on_signal = on_wake, on_signal
 
     async def close(self) -> None:
@@ -24,3 +29,6 @@ class LocalBus:
     def signal(self, uid: int, frame: str) -> None:
         if self._on_signal:
             self._on_signal(uid, frame)
+
+    def control(self, message: list[Any]) -> None:
+        """There are no other nodes."""

@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true")
     _add_store_args(add)
 
+    db = sub.add_parser("db", help="manage the database").add_subparsers(dest="db_command", required=True,
+                                                                      metavar="ACTION")
+    up = db.add_parser("upgrade", help="bring the database's schema to this release's (stores also do it on start)")
+    _add_store_args(up)
+
     demo = sub.add_parser(
         "demo", help="run a server with a demo app and users, and print what to open",
         description="Start a server with the app id com.hubbub.demo and the users alice and bob, print the "
@@ -179,6 +184,21 @@ async def _user_add(args: argparse.Namespace) -> int:
     user = await _operate(_settings(args), "user_add", app=args.app, address=args.address, appid=args.appid,
                           name=args.name, device=args.device, expiry=args.expiry)
     print(json.dumps(user) if args.json else user["token"])
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    from ..store.migrate import HEAD
+    settings = _settings(args)
+    try:
+        store = open_store(settings)
+        await store.open()  # opening migrates (alembic) to the newest revision
+        await store.close()
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    except Exception as exc:  # the database refused or could not be reached
+        raise CLIError(f"could not upgrade the database: {exc}") from None
+    print(f"database schema at revision {HEAD}")
     return 0
 
 
@@ -361,6 +381,7 @@ COMMANDS = {
     ("app", "create"): _app_create,
     ("app", "list"): _app_list,
     ("user", "add"): _user_add,
+    ("db", "upgrade"): _db_upgrade,
     ("send", None): _send,
     ("listen", None): _listen,
 }

@@ -22,6 +22,8 @@ from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
 from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touched
 from .quota import Buckets
+from .cluster import Cluster
+from .order import SendOrder, Ticket
 from .session import Session
 from .tokens import token_hash
 
@@ -57,18 +59,23 @@ class Hub:
         # quotas per user, on this node (see docs/security.md)
         self._writes = Buckets(settings.user_write_bytes, settings.user_write_interval)
         self._group_ops = Buckets(settings.group_ops_per_minute, 60.0)
+        self._send_order = SendOrder()
+        self.cluster = Cluster(bus, settings.bus_heartbeat, settings.bus_node_timeout, self._local_connections,
+                               self._replaced_elsewhere, self._revoked_elsewhere)
 
     # -- life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.store.open()
-        await self.bus.start(self._on_wake, self._on_signal)
+        await self.bus.start(self._on_wake, self._on_signal, self.cluster.on_control, self._on_resync)
+        self.cluster.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
 
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
         self.calls.stop()
+        self.cluster.stop()
         closing = [s.close(Close.GOING_AWAY, "server shutting down", await_acks=False)
                    for conns in list(self.sessions.values()) for s in list(conns.values())]
         await asyncio.gather(*closing, return_exceptions=True)
@@ -111,8 +118,31 @@ class Hub:
             if not (how == EXCEPT and k == key):
                 s.emit(frame)
 
+    def _on_resync(self) -> None:
+        """The bus was lost and is back: re-read the heads of every user served here (wake-ups missed)."""
+        self.cluster.on_resync()
+
+        async def run() -> None:
+            for uid in list(self.sessions):
+                self._on_wake({uid: await self.store.head(uid)})
+        self.spawn(run())
+
+    def _local_connections(self) -> list[tuple[int, str, str]]:
+        return [(uid, key, s.ident.device) for uid, conns in self.sessions.items() for key, s in conns.items()
+                if s.ident is not None]
+
+    def _replaced_elsewhere(self, uid: int, key: str) -> None:
+        old = self.sessions.get(uid, {}).get(key)
+        if old is not None:
+            self._sign_out(old, "replaced by a newer connection of this device")
+
+    def _sign_out(self, session: Session, reason: str) -> None:
+        session.emit(f.encode({"t": "signout", "reason": reason}).decode())
+        self.spawn(session.close(Close.SIGNOUT, reason))
+
     def online(self, uid: int) -> bool:
-        return bool(self.sessions.get(uid))
+        """Whether a device of uid is connected to this node or (as far as the bus told) another."""
+        return bool(self.sessions.get(uid)) or self.cluster.roster.online(uid)
 
     def connection_count(self) -> int:
         return sum(len(d) for d in self.sessions.values())
@@ -161,20 +191,29 @@ class Hub:
         A connection is known by its device, or by device and tab for browsers that cannot share
         one connection between tabs (`auth.tab`). A new connection with the same key wins.
         """
+        roster = self.cluster.roster
         conns = self.sessions.setdefault(ident.uid, {})
         old = conns.get(session.key)
-        devices = {s.ident.device for s in conns.values() if s.ident is not None}
-        if old is None:
+        elsewhere = roster.holder(ident.uid, session.key)
+        devices = {s.ident.device for s in conns.values() if s.ident is not None} | roster.devices(ident.uid)
+        if old is None and elsewhere is None:
             if ident.device not in devices and len(devices) >= self.settings.max_devices:
+                if not conns:
+                    del self.sessions[ident.uid]
                 return f"{ident.address} is already online on {len(devices)} devices (max_devices)"
             tabs = sum(1 for s in conns.values() if s.ident is not None and s.ident.device == ident.device)
+            tabs += roster.tabs(ident.uid, ident.device)
             if tabs >= self.settings.max_tabs:
+                if not conns:
+                    del self.sessions[ident.uid]
                 return f"device {ident.device} already has {tabs} connections (max_tabs)"
-        first = not conns
+        first = not conns and not roster.online(ident.uid)
         conns[session.key] = session
         if old is not None:
-            old.emit(f.encode({"t": "signout", "reason": "replaced by a newer connection of this device"}).decode())
-            self.spawn(old.close(Close.SIGNOUT, "replaced by a newer connection of this device"))
+            self._sign_out(old, "replaced by a newer connection of this device")
+        if elsewhere is not None:
+            self.cluster.replace(ident.uid, session.key, elsewhere)
+        self.cluster.joined(ident.uid, session.key, ident.device)
         if first:
             self.spawn(self._announce(ident, Activity.ONLINE))
         return None
@@ -187,12 +226,15 @@ class Hub:
         if conns and conns.get(session.key) is session:
             del conns[session.key]
             self.calls.detached(ident, session.key)
+            self.cluster.left(ident.uid, session.key)
             if not conns:
                 del self.sessions[ident.uid]
                 self.spawn(self._gone(ident))
 
     def devices_online(self, uid: int) -> list[str]:
-        return sorted({s.ident.device for s in self.sessions.get(uid, {}).values() if s.ident is not None})
+        """The devices of uid connected to any node (as far as the bus told)."""
+        local = {s.ident.device for s in self.sessions.get(uid, {}).values() if s.ident is not None}
+        return sorted(local | self.cluster.roster.devices(uid))
 
     async def _gone(self, ident: TokenInfo) -> None:
         await self.store.set_lastseen(ident.uid, self.now())
@@ -206,11 +248,17 @@ class Hub:
             self.bus.signal(uid, frame)
 
     async def revoke(self, uid: int, devices: list[str]) -> None:
-        """Tokens were revoked: sign those devices out (every tab of them)."""
+        """Tokens were revoked: sign those devices out (every tab of them), here and on every node."""
+        self.cluster.revoke(uid, devices)
         for s in list(self.sessions.get(uid, {}).values()):
             if s.ident is not None and s.ident.device in devices:
                 s.emit(f.encode({"t": "signout", "reason": "token revoked"}).decode())
                 await s.close(Close.SIGNOUT, "token revoked")
+
+    def _revoked_elsewhere(self, uid: int, devices: list[str]) -> None:
+        for s in list(self.sessions.get(uid, {}).values()):
+            if s.ident is not None and s.ident.device in devices:
+                self._sign_out(s, "token revoked")
 
     async def ack(self, ident: TokenInfo, seq: int) -> None:
         """Store one device's cursor now."""
@@ -301,13 +349,17 @@ class Hub:
     # -- sending --------------------------------------------------------------------------------
 
     async def send(self, ident: TokenInfo, fr: f.Send, quota: bool = True) -> dict[str, Any]:
-        """Validate and commit one send. Nothing may suspend before store.send enqueues it (ordering).
+        """Validate and commit one send; a device's sends enter the store in arrival order (see order.py).
 
         `quota`: charge the bytes it writes to the sender (not for the trusted backend API)."""
-        result = await self._new_send(ident, fr, quota)
+        ticket = self._send_order.ticket((ident.uid, ident.device))
+        try:
+            result = await self._new_send(ident, fr, quota, ticket)
+        finally:
+            ticket.release()
         return {"mid": result.mid, "cid": result.cid, "status": result.status, "ts": result.ts, "dup": result.dup}
 
-    async def _new_send(self, ident: TokenInfo, fr: f.Send, quota: bool) -> SendResult:
+    async def _new_send(self, ident: TokenInfo, fr: f.Send, quota: bool, ticket: Ticket) -> SendResult:
         s = self.settings
         now = self.now()
         if len(fr.message.encode()) + len(fr.title.encode()) > s.max_message_bytes:
@@ -355,6 +407,8 @@ class Hub:
             self._spend(ident.uid, cost)  # charged before the commit: concurrent sends see it at once
         msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,
                          fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
+        await ticket.turn()
+        ticket.release()  # the next send resumes only after store.send below has queued this one
         result, touched = await self.store.send(msg)
         if quota and result.dup:
             self._writes.charge(ident.uid, -cost)  # a resend writes nothing

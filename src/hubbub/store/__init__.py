@@ -15,8 +15,11 @@ def open_store(settings: Settings) -> Store:
         return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch,
                            busy_timeout=settings.sqlite_busy_timeout, lock_wait=settings.sqlite_lock_wait,
                            wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes)
-    raise ValueError(f"unsupported database_url {url!r}: this release stores in SQLite (leave it empty, "
-                     "or sqlite:///path/to/file.db)")
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore  # asyncpg is an optional dependency
+        return PostgresStore(url, settings.max_batch, settings.pg_pool_size)
+    raise ValueError(f"unsupported database_url {url!r}: use sqlite:///path/to/file.db (or leave it empty for "
+                     "SQLite in the data folder) or postgresql://user@host:port/database")
 
 
 __all__ = ["App", "FileMeta", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",

@@ -146,7 +146,7 @@ class BatchWriter:
                     self._pending = batch + self._pending
                     self._wait_for_lock(asyncio.get_running_loop())
                     return
-                self._resolve(batch, [(StoreBusy() if _is_busy(exc) else exc, False)] * len(batch))
+                resolve(batch, [(StoreBusy() if _is_busy(exc) else exc, False)] * len(batch))
                 continue
             self._run_batch(self._conn, batch)
 
@@ -180,7 +180,7 @@ class BatchWriter:
         batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
         if self._wait_error is not None:
             error = StoreBusy() if _is_busy(self._wait_error) else self._wait_error
-            self._resolve(batch, [(error, False)] * len(batch))
+            resolve(batch, [(error, False)] * len(batch))
         else:
             self._run_batch(self._conn, batch)  # type: ignore[arg-type]
         self._flush()
@@ -204,17 +204,7 @@ class BatchWriter:
             results = [(exc, False)] * len(batch)
         self.batches += 1
         self.operations += len(batch)
-        self._resolve(batch, results)
-
-    @staticmethod
-    def _resolve(batch: list[Any], results: list[tuple[Any, bool]]) -> None:
-        for (value, ok), (_op, _args, fut) in zip(results, batch):
-            if fut.done():
-                continue
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+        resolve(batch, results)
 
     def _transaction(self, conn: sqlite3.Connection, batch: list[Any],
                      begun: bool = False) -> list[tuple[Any, bool]]:
@@ -239,6 +229,17 @@ class BatchWriter:
                 self._on_rollback()
             raise
         return results
+
+
+def resolve(batch: list[Any], results: list[tuple[Any, bool]]) -> None:
+    """Hand each queued (op, args, future) its (value, ok) outcome, after the commit."""
+    for (value, ok), (_op, _args, fut) in zip(results, batch):
+        if fut.done():
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
 
 
 class _OpFailed(Exception):

@@ -15,117 +15,19 @@ from typing import Any, Callable
 import msgspec
 
 from ..private import private_file
-from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
-from ..protocol.frames import SERVER_CID, byte_len
+from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
+from .migrate import upgrade_sqlite
+from .shared import (EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
+                     frame_items, history_item, json_or_none, read_events, update_events, user_row)
 
 _json = msgspec.json.Encoder()
-_unjson = msgspec.json.Decoder()
 
-# delivery states of a message to one recipient
-PENDING, DELIVERED, READ, EXPIRED = 0, 1, 2, 3
-SKIP = '{"k":"skip"}'
 HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"  # one step down the primary key
 
-# AUTOINCREMENT: a deleted user's uid is never given to anyone again, in any app
-USERS = """CREATE TABLE IF NOT EXISTS users(
-  uid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, address TEXT NOT NULL,
-  name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '', picture TEXT NOT NULL DEFAULT '',
-  active INTEGER NOT NULL DEFAULT 1, lastseen INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
-  UNIQUE(app_id, address));
-"""
-
-SCHEMA = USERS + """
-CREATE TABLE IF NOT EXISTS apps(
-  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, token_hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens(
-  token_hash BLOB PRIMARY KEY, uid INTEGER NOT NULL, appid TEXT NOT NULL, device TEXT NOT NULL,
-  expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tokens_uid ON tokens(uid, device);
-CREATE TABLE IF NOT EXISTS devices(
-  uid INTEGER NOT NULL, device TEXT NOT NULL, cursor INTEGER NOT NULL, PRIMARY KEY(uid, device)) WITHOUT ROWID;
--- the event logs; an incoming message's event also tracks its delivery to that user (mid, state, deadline)
-CREATE TABLE IF NOT EXISTS events(
-  uid INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, mid INTEGER, state INTEGER, deadline INTEGER,
-  PRIMARY KEY(uid, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_mid ON events(mid, uid) WHERE mid IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_due ON events(deadline) WHERE state = 0;
-CREATE TABLE IF NOT EXISTS messages(
-  mid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, sender INTEGER NOT NULL, from_addr TEXT NOT NULL,
-  cid TEXT NOT NULL, to_uid INTEGER NOT NULL, to_addr TEXT NOT NULL, gid INTEGER NOT NULL, ts INTEGER NOT NULL,
-  expiry INTEGER NOT NULL, flag INTEGER NOT NULL, type INTEGER NOT NULL, message TEXT NOT NULL,
-  title TEXT NOT NULL, file TEXT, fwd INTEGER NOT NULL, edited INTEGER NOT NULL DEFAULT 0,
-  recalled INTEGER NOT NULL DEFAULT 0, callinfo TEXT);
--- a cid is unique per sender within its app (an index, so that databases made before it get it too)
-CREATE UNIQUE INDEX IF NOT EXISTS messages_cid ON messages(app_id, sender, cid);
-CREATE INDEX IF NOT EXISTS messages_pair ON messages(sender, to_uid, mid) WHERE gid = 0;
-CREATE INDEX IF NOT EXISTS messages_group ON messages(gid, mid) WHERE gid != 0;
-CREATE TABLE IF NOT EXISTS hidden(uid INTEGER NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(uid, mid)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS groups(
-  gid INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL, name TEXT NOT NULL, flag INTEGER NOT NULL,
-  expiry INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL,
-  creator INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS members(
-  gid INTEGER NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL, admin INTEGER NOT NULL,
-  PRIMARY KEY(gid, uid)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS members_uid ON members(uid, gid);
-CREATE TABLE IF NOT EXISTS subs(uid INTEGER NOT NULL, target INTEGER NOT NULL, PRIMARY KEY(uid, target)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS subs_target ON subs(target, uid);
-CREATE TABLE IF NOT EXISTS blocks(uid INTEGER NOT NULL, blocked INTEGER NOT NULL, PRIMARY KEY(uid, blocked)) WITHOUT ROWID;
--- stored files (bytes in the blob store, by SHA-256): who uploaded them, which messages carry them;
--- `released` is when the last reference went (or the upload time), the start of the grace period
-CREATE TABLE IF NOT EXISTS files(
-  id TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, type INTEGER NOT NULL, width INTEGER NOT NULL,
-  height INTEGER NOT NULL, thumb TEXT NOT NULL, created INTEGER NOT NULL, released INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS files_released ON files(released);
-CREATE TABLE IF NOT EXISTS uploads(uid INTEGER NOT NULL, file_id TEXT NOT NULL, PRIMARY KEY(uid, file_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS uploads_file ON uploads(file_id);
-CREATE TABLE IF NOT EXISTS attachments(file_id TEXT NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY(file_id, mid)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS attachments_mid ON attachments(mid);
-"""
-PICTURES = "CREATE INDEX IF NOT EXISTS users_picture ON users(picture) WHERE picture != ''"
-"""Made after `_upgrade`, which rebuilds the users table (and would drop it)."""
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Bring a database made before uids were AUTOINCREMENT up to date, so that no uid is reused.
-
-    The users table is rebuilt and its sequence starts past every uid the database still names
-    anywhere, a deleted user's included.
-    """
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='users'").fetchone()
-    if row is None or "AUTOINCREMENT" in row[0].upper():
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("ALTER TABLE users RENAME TO users_before_autoincrement")
-        conn.execute(USERS)
-        conn.execute("INSERT INTO users SELECT * FROM users_before_autoincrement")
-        conn.execute("DROP TABLE users_before_autoincrement")
-        highest = conn.execute(
-            "SELECT max(coalesce((SELECT max(uid) FROM users), 0), coalesce((SELECT max(sender) FROM messages), 0),"
-            " coalesce((SELECT max(to_uid) FROM messages), 0), coalesce((SELECT max(uid) FROM events), 0),"
-            " coalesce((SELECT max(uid) FROM tokens), 0), coalesce((SELECT max(uid) FROM members), 0))").fetchone()[0]
-        conn.execute("DELETE FROM sqlite_sequence WHERE name='users'")
-        conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES('users', ?)", (highest,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _add_columns(conn: sqlite3.Connection) -> None:
-    """Columns added since a database was made (ALTER TABLE ADD COLUMN is instant in SQLite)."""
-    if "callinfo" not in {r[1] for r in conn.execute("PRAGMA table_info(messages)")}:
-        conn.execute("ALTER TABLE messages ADD COLUMN callinfo TEXT")
-    if "creator" not in {r[1] for r in conn.execute("PRAGMA table_info(groups)")}:
-        conn.execute("ALTER TABLE groups ADD COLUMN creator INTEGER NOT NULL DEFAULT 0")
-    conn.execute("CREATE INDEX IF NOT EXISTS groups_creator ON groups(creator) WHERE creator != 0")
-
-
-_STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
+# the schema lives in the migrations (hubbub/migrations/versions); `open` brings a file up to date
 
 
 class _Log:
@@ -153,10 +55,6 @@ class _Log:
                           (uid, seq, body, mid, None if mid is None else PENDING, deadline))
         self.touched[uid] = seq
         return seq
-
-
-def _event(**fields: Any) -> str:
-    return _json.encode(fields).decode()
 
 
 class SQLiteStore:
@@ -201,12 +99,7 @@ class SQLiteStore:
 
     async def open(self) -> None:
         private_file(self.path)  # before SQLite creates it, so the -wal and -shm files are 0600 too
-        setup = self._connect()
-        setup.executescript(SCHEMA)
-        _upgrade(setup)
-        _add_columns(setup)
-        setup.execute(PICTURES)
-        setup.close()
+        upgrade_sqlite(self.path, self._wait_ms)
         self._db = self._connect()
         # reads on the loop: WAL readers wait for no writer, so a lock here is rare and must not freeze the loop
         self._db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
@@ -260,11 +153,8 @@ class SQLiteStore:
         r = self._q1("SELECT id, name, created FROM apps WHERE name=?", (name,))
         return App(*r) if r else None
 
-    _USER = "SELECT uid, app_id, address, name, status, picture, active, lastseen, created FROM users"
-
-    @staticmethod
-    def _user(r: Any) -> User:
-        return User(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+    _USER = USER_SELECT
+    _user = staticmethod(user_row)
 
     async def upsert_user(self, app_id: int, address: str, name: str | None, active: bool | None,
                           now: int) -> tuple[User, bool]:
@@ -377,23 +267,10 @@ class SQLiteStore:
         """
         rows = self.db.execute("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq "
                                "LIMIT ?", (uid, after, limit))
-        items: list[str] = []
-        overdue: list[int] = []
-        total = 0
         try:
-            for seq, body, state, deadline in rows:
-                if state == EXPIRED or (state == PENDING and deadline < now):
-                    body = SKIP
-                item = '{"seq":%d,%s' % (seq, body[1:])
-                total += byte_len(item) + 1
-                if items and total > max_bytes:
-                    break
-                if body is SKIP and state == PENDING:
-                    overdue.append(seq)
-                items.append(item)
+            return frame_items(rows, now, max_bytes)
         finally:
             rows.close()
-        return items, overdue
 
     async def ack(self, acks: list[tuple[int, str, int, str]], now: int) -> Touched:
         """Store device cursors (uid, device, seq, address); the first ack of a message is its DELIVERED."""
@@ -416,7 +293,7 @@ class SQLiteStore:
                     continue
                 c.executemany("UPDATE events SET state=1 WHERE uid=? AND seq=?", [(uid, s) for s, *_ in due])
                 for _seq, mid, sender, cid, gid in due:
-                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                    log.append(sender, event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
                                               status=int(Status.DELIVERED)))
         _, touched = await self._write(op)
         return touched
@@ -441,7 +318,7 @@ class SQLiteStore:
                 m = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (row[0],)).fetchone()
                 addr = c.execute("SELECT address FROM users WHERE uid=?", (uid,)).fetchone()
                 if m and addr:
-                    log.append(m[0], _event(k="status", ts=now, mid=row[0], cid=m[1], peer=addr[0], gid=m[2],
+                    log.append(m[0], event(k="status", ts=now, mid=row[0], cid=m[1], peer=addr[0], gid=m[2],
                                             status=int(Status.EXPIRED)))
         _, touched = await self._write(op)
         return touched
@@ -475,9 +352,9 @@ class SQLiteStore:
                               (msg.file["id"], mid))
             if msg.fwd:
                 common["fwd"] = True
-            log.append(msg.sender, _event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address,
+            log.append(msg.sender, event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address,
                                           status=int(Status.SENT), **common))
-            incoming = _event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
+            incoming = event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
             if msg.gid:
                 rows = c.execute("SELECT uid, flags FROM members WHERE gid=?", (msg.gid,)).fetchall()
                 gflag = c.execute("SELECT flag FROM groups WHERE gid=?", (msg.gid,)).fetchone()[0]
@@ -500,24 +377,17 @@ class SQLiteStore:
         """
         def op(log: _Log) -> None:
             c = log.conn
-            cid = f"{SERVER_CID}call-{rec.callid}"  # in the server's namespace: no client cid collides
-            info = {"callid": rec.callid, "video": rec.video, "status": rec.status, "answered": rec.answered,
-                    "duration": rec.duration}
             cur = c.execute(
                 "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
                 "message, title, file, fwd, callinfo) VALUES(?,?,?,?,?,?,0,?,0,0,0,'','',NULL,0,?) "
                 "ON CONFLICT DO NOTHING",
-                (rec.app_id, rec.caller, rec.caller_address, cid, rec.callee, rec.callee_address,
-                 rec.ts, _json.encode(info).decode()))
+                (rec.app_id, rec.caller, rec.caller_address, call_cid(rec), rec.callee, rec.callee_address,
+                 rec.ts, json_or_none(call_info(rec))))
             if cur.rowcount != 1:
                 return  # this call was recorded already
-            mid = cur.lastrowid or 0
-            common = dict(ts=rec.ts, mid=mid, **{"from": rec.caller_address}, gid=0, message="", title="", flag=0,
-                          expiry=0, type=0, call=info)
-            log.append(rec.caller, _event(k="msg", cid=cid, dir="out", peer=rec.callee_address,
-                                          status=int(Status.CALLOUTGOING), **common))
-            incoming = Status.CALLINCOMING if rec.answered else Status.CALLMISSED
-            log.append(rec.callee, _event(k="msg", dir="in", peer=rec.caller_address, status=int(incoming), **common))
+            out, incoming = call_events(rec, cur.lastrowid or 0)
+            log.append(rec.caller, out)
+            log.append(rec.callee, incoming)
         _, touched = await self._write(op)
         return touched
 
@@ -533,14 +403,8 @@ class SQLiteStore:
                 seq, state, sender, cid, gid, flag, from_addr = row
                 c.execute("UPDATE events SET state=2 WHERE uid=? AND seq=?", (uid, seq))
                 count += 1
-                if state == PENDING:  # read before its ack was stored: it was delivered too
-                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
-                                              status=int(Status.DELIVERED)))
-                if flag & Flag.READRECEIPT:
-                    log.append(sender, _event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
-                                              status=int(Status.READ)))
-                log.append(uid, _event(k="status", ts=now, mid=mid, peer=from_addr if not gid else "", gid=gid,
-                                       status=int(Status.RECEIVEDREAD)))
+                for owner, body in read_events(uid, address, mid, state, sender, cid, gid, flag, from_addr, now):
+                    log.append(owner, body)
             return count
         return await self._write(op)
 
@@ -562,7 +426,7 @@ class SQLiteStore:
                 if parties <= hidden:  # deleted by everyone who had it: its file may go after the grace period
                     self._detach_files(c, mid, now)
                 peer = to_addr if uid == sender else (from_addr if not gid else "")
-                log.append(uid, _event(k="update", ts=now, mid=mid, op="delete", peer=peer, gid=gid))
+                log.append(uid, event(k="update", ts=now, mid=mid, op="delete", peer=peer, gid=gid))
                 return
             if uid != sender:
                 raise PermissionError("only the sender may edit or recall a message")
@@ -573,12 +437,8 @@ class SQLiteStore:
             else:
                 c.execute("UPDATE messages SET message='', title='', file=NULL, recalled=1 WHERE mid=?", (mid,))
                 self._detach_files(c, mid, now)
-            for party in sorted(parties):
-                peer = to_addr if party == sender else (from_addr if not gid else "")
-                fields: dict[str, Any] = dict(k="update", ts=now, mid=mid, op=op_name, peer=peer, gid=gid)
-                if op_name == "edit":
-                    fields["message"] = text or ""
-                log.append(party, _event(**fields))
+            for party, body in update_events(op_name, parties, sender, from_addr, to_addr, gid, mid, text, now):
+                log.append(party, body)
         _, touched = await self._write(op)
         return touched
 
@@ -595,8 +455,7 @@ class SQLiteStore:
         message is addressed to the reader; a group's only when it is in the reader's own log: not what
         the group carried before the reader joined, nor what a member without RECV never got)."""
         bound = before if before is not None else 2**62
-        cols = ("SELECT m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
-                "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, m.callinfo, d.state FROM messages m "
+        cols = (f"SELECT {HISTORY_COLUMNS} FROM messages m "
                 "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
             rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? AND (m.sender=? OR d.uid IS NOT NULL) "
@@ -607,33 +466,7 @@ class SQLiteStore:
                            "AND m.app_id=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
                            "ORDER BY m.mid DESC LIMIT ?",
                            (uid, uid, uid, peer, peer, uid, app_id, bound, uid, limit + 1))
-        out: list[dict[str, Any]] = []
-        for (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
-             edited, recalled, callinfo, state) in rows[:limit]:
-            mine = sender == uid
-            if not mine and state == EXPIRED:
-                continue
-            m: dict[str, Any] = {"k": "msg", "ts": ts, "mid": mid, "dir": "out" if mine else "in", "from": from_addr,
-                                 "peer": (to_addr if mine else (from_addr if not mgid else "")), "gid": mgid,
-                                 "message": message, "title": title, "flag": flag, "expiry": expiry, "type": type_}
-            if mine:
-                m["cid"] = cid
-                m["status"] = int(_STATUS_OUT.get(state, Status.SENT)) if state is not None else int(Status.SENT)
-            else:
-                m["status"] = int(Status.RECEIVEDREAD if state == READ else Status.RECEIVEDNEW)
-            if callinfo:
-                m["call"] = call = _unjson.decode(callinfo)
-                m["status"] = int(Status.CALLOUTGOING if mine else
-                                  Status.CALLINCOMING if call["answered"] else Status.CALLMISSED)
-            if file:
-                m["file"] = _unjson.decode(file)
-            if fwd:
-                m["fwd"] = True
-            if edited:
-                m["edited"] = True
-            if recalled:
-                m["recalled"] = True
-            out.append(m)
+        out = [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None]
         return out, len(rows) > limit
 
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
@@ -664,7 +497,7 @@ class SQLiteStore:
             if u is None:
                 raise LookupError("no such user")
             thumb = c.execute("SELECT thumb FROM files WHERE id=?", (u[3],)).fetchone() if u[3] else None
-            body = _event(k="profile", ts=now, address=u[0], name=u[1], status=u[2], picture=u[3],
+            body = event(k="profile", ts=now, address=u[0], name=u[1], status=u[2], picture=u[3],
                           thumb=thumb[0] if thumb else "")
             audience = {uid}
             audience.update(r[0] for r in c.execute("SELECT uid FROM subs WHERE target=?", (uid,)))
@@ -782,7 +615,7 @@ class SQLiteStore:
                              "WHERE gid=?", (gid, gid)).fetchone()
         if r is None:
             return
-        body = _event(k="group", ts=now, op=op, gid=gid, name=r[0], flag=r[1], active=bool(r[2]), count=r[3],
+        body = event(k="group", ts=now, op=op, gid=gid, name=r[0], flag=r[1], active=bool(r[2]), count=r[3],
                       **fields)
         if to is None:
             to = [row[0] for row in log.conn.execute("SELECT uid FROM members WHERE gid=? ORDER BY uid", (gid,))]
@@ -846,7 +679,7 @@ class SQLiteStore:
     async def delete_group(self, gid: int, now: int) -> Touched:
         def op(log: _Log) -> None:
             members = [r[0] for r in log.conn.execute("SELECT uid FROM members WHERE gid=?", (gid,))]
-            body = _event(k="group", ts=now, op="delete", gid=gid)
+            body = event(k="group", ts=now, op="delete", gid=gid)
             for uid in members:
                 log.append(uid, body)
             log.conn.execute("DELETE FROM members WHERE gid=?", (gid,))

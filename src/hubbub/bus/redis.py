@@ -1,0 +1,202 @@
+"""The Redis bus: wake-ups and ephemeral frames between nodes over one pub/sub channel.
+
+Every node publishes "these users' logs grew" and "this frame is for user U's devices" to
+`{prefix}bus` and hears every other node's. A node also delivers its own wake-ups and signals
+directly, at once, so its own clients never wait for a round trip through Redis and keep being
+served while Redis is away. The bus stays a hint: when the subscription is lost, the node
+reconnects with backoff and then asks the hub to re-read the heads of every user it serves
+(`on_resync`), so a wake-up missed meanwhile costs latency, never a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from ..store.base import Touched
+from .base import ControlHandler, ResyncHandler, SignalHandler, WakeHandler
+
+log = logging.getLogger("hubbub.bus")
+_json = msgspec.json.Encoder()
+_unjson = msgspec.json.Decoder(list)
+
+
+def encode_control(node: str, message: list[Any]) -> str:
+    return f"c|{node}|" + _json.encode(message).decode()
+
+
+def encode_wake(node: str, touched: Touched) -> str:
+    return "w|" + node + "|" + ",".join(f"{uid}:{seq}" for uid, seq in touched.items())
+
+
+def encode_signal(node: str, uid: int, frame: str) -> str:
+    return f"s|{node}|{uid}|{frame}"
+
+
+def decode(data: str) -> tuple[str, str, Any]:
+    """(kind, node, payload) of a bus message: "w" with Touched, "s" with (uid, frame), "c" with a list."""
+    kind, node, rest = data.split("|", 2)
+    if kind == "c":
+        return kind, node, _unjson.decode(rest)
+    if kind == "w":
+        return kind, node, {int(u): int(s) for u, s in (p.split(":") for p in rest.split(",") if p)}
+    uid, frame = rest.split("|", 1)
+    return kind, node, (int(uid), frame)
+
+
+class RedisBus:
+    """Bus over Redis pub/sub (see module docstring)."""
+
+    def __init__(self, url: str, prefix: str = "hubbub:", max_pending_bytes: int = 16 * 1024 * 1024,
+                 reconnect_max: float = 2.0) -> None:
+        self.url = url
+        self.channel = prefix + "bus"
+        self.node = secrets.token_hex(6)
+        self._max_pending = max_pending_bytes
+        self._reconnect_max = reconnect_max
+        self._on_wake: WakeHandler | None = None
+        self._on_signal: SignalHandler | None = None
+        self._on_resync: ResyncHandler | None = None
+        self._on_control: ControlHandler | None = None
+        self._redis: aioredis.Redis | None = None
+        self._out: list[str] = []
+        self._out_bytes = 0
+        self._out_ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.connected = asyncio.Event()
+        self.published = 0
+        self.dropped = 0
+        self.lag = 0.0  # seconds the newest batch of messages waited before Redis took it
+
+    async def start(self, on_wake: WakeHandler, on_signal: SignalHandler, on_control: ControlHandler | None = None,
+                    on_resync: ResyncHandler | None = None) -> None:
+        self._on_wake, self._on_signal = on_wake, on_signal
+        self._on_control, self._on_resync = on_control, on_resync
+        self._redis = aioredis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=2,
+                                              health_check_interval=5)
+        self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._publish())]
+        try:  # a node starts serving at once; it waits a moment for the bus but not for ever
+            await asyncio.wait_for(self.connected.wait(), 2.0)
+        except asyncio.TimeoutError:
+            log.warning("bus at %s not reachable yet; serving this node's clients meanwhile", self.url)
+
+    async def close(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+        self._on_wake = self._on_signal = self._on_resync = self._on_control = None
+
+    async def ping(self) -> None:
+        """Raise unless Redis answers (for /readyz)."""
+        assert self._redis is not None, "bus is not started"
+        await self._redis.ping()
+
+    # -- out ------------------------------------------------------------------------------------
+
+    def wake(self, touched: Touched) -> None:
+        if not touched:
+            return
+        if self._on_wake:
+            self._on_wake(touched)
+        self._queue(encode_wake(self.node, touched))
+
+    def signal(self, uid: int, frame: str) -> None:
+        if self._on_signal:
+            self._on_signal(uid, frame)
+        self._queue(encode_signal(self.node, uid, frame))
+
+    def control(self, message: list[Any]) -> None:
+        self._queue(encode_control(self.node, message))
+
+    def _queue(self, data: str) -> None:
+        # without Redis (or with more than max_pending_bytes waiting for it) the hint is dropped:
+        # every node resyncs from the store when its subscription is back
+        if not self.connected.is_set() or self._out_bytes + len(data) > self._max_pending:
+            self.dropped += 1
+            return
+        self._out.append(data)
+        self._out_bytes += len(data)
+        self._out_ready.set()
+
+    async def _publish(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._out_ready.wait()
+            self._out_ready.clear()
+            if not self._out:
+                continue
+            batch, self._out, self._out_bytes = self._out, [], 0
+            started = loop.time()
+            try:
+                assert self._redis is not None
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for data in batch:
+                        pipe.publish(self.channel, data)
+                    await pipe.execute()
+                self.published += len(batch)
+                self.lag = loop.time() - started
+            except (RedisError, OSError) as exc:
+                # the hint is lost; every node resyncs from the store once its subscription is back
+                self.dropped += len(batch)
+                log.warning("bus publish failed (%s); %d messages dropped", exc, len(batch))
+                await self.connected.wait()
+
+    # -- in -------------------------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        delay = 0.05
+        first = True
+        while True:
+            assert self._redis is not None
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.connected.set()
+                delay = 0.05
+                if not first and self._on_resync:
+                    self._on_resync()  # wake-ups may have been missed while we were away
+                first = False
+                while True:
+                    msg = await pubsub.get_message(timeout=5.0)
+                    if msg is not None and msg["type"] == "message":
+                        self._deliver(msg["data"])
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                if self.connected.is_set():
+                    log.warning("bus connection lost (%s); reconnecting", exc)
+                self.connected.clear()
+                first = False
+            finally:
+                try:
+                    await pubsub.aclose()
+                except Exception:
+                    pass
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._reconnect_max)
+
+    def _deliver(self, data: str) -> None:
+        try:
+            kind, node, payload = decode(data)
+        except (ValueError, msgspec.DecodeError):
+            log.warning("bus message not understood: %.80r", data)
+            return
+        if node == self.node:
+            return  # delivered directly when it was sent
+        if kind == "c":
+            if self._on_control:
+                self._on_control(node, payload)
+        elif kind == "w" and self._on_wake:
+            self._on_wake(payload)  # type: ignore[arg-type]
+        elif kind == "s" and self._on_signal:
+            uid, frame = payload  # type: ignore[misc]
+            self._on_signal(uid, frame)

@@ -1,0 +1,101 @@
+"""Bring a database's schema up to date with alembic (migrations in hubbub/migrations/versions).
+
+Both stores run this when they open, and `hubbub db upgrade` runs it on its own. A database
+already at the newest revision is recognised with one query, without loading alembic, so starting
+a node stays fast. Each upgrade is one transaction: SQLite takes the write lock (BEGIN IMMEDIATE),
+PostgreSQL an advisory lock, so nodes starting together upgrade once, one after the other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+HEAD = "0003"
+"""The newest revision; tests check it is alembic's head."""
+
+_PG_LOCK = 0x6875_6262  # advisory lock key for upgrades ("hubb")
+
+
+def _config(connection: Any) -> Any:
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("hubbub") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade_on(connection: Any) -> None:
+    from alembic import command
+    command.upgrade(_config(connection), "head")
+
+
+def script_head() -> str:
+    """The head revision of the migration scripts (what HEAD must say)."""
+    from alembic.script import ScriptDirectory
+    head = ScriptDirectory.from_config(_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def sqlite_revision(path: str | Path) -> str | None:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    except (sqlite3.Error, TypeError):
+        return None
+    finally:
+        conn.close()
+
+
+def upgrade_sqlite(path: str | Path, busy_ms: int = 30_000) -> None:
+    """Migrate the SQLite file at path to HEAD (creating it if new), waiting busy_ms for another writer."""
+    if sqlite_revision(path) == HEAD:
+        return
+    from sqlalchemy import create_engine, event
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions as written, DDL included
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with engine.begin() as conn:
+            _upgrade_on(conn)
+    finally:
+        engine.dispose()
+
+
+async def postgres_revision(dsn: str) -> str | None:
+    import asyncpg
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await conn.fetchval("SELECT to_regclass('alembic_version')") is None:
+            return None
+        return await conn.fetchval("SELECT version_num FROM alembic_version")
+    finally:
+        await conn.close()
+
+
+async def upgrade_postgres(dsn: str) -> None:
+    """Migrate the PostgreSQL database (and schema, per the URL's search_path) to HEAD."""
+    if await postgres_revision(dsn) == HEAD:
+        return  # no DDL, no locks: tables that other nodes are writing stay untouched
+    import asyncpg
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+    engine = create_async_engine("postgresql+asyncpg://", async_creator=lambda: asyncpg.connect(dsn),
+                                 poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+            await conn.run_sync(_upgrade_on)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,179 @@
+"""Group commit for PostgreSQL: the operations queued while the previous batch commits share one transaction.
+
+Callers `await writer.run(op, *args)`; `op(batch, *args)` is a coroutine run inside the transaction.
+Operations do not append to event logs themselves: they hand their appends to the `Batch`, which
+writes them all at the end with two statements, advancing every touched user's head row in uid
+order. Every transaction that writes a log takes head locks last and in one order, so two nodes'
+batches can never wait on each other's heads (no deadlock between them), and the round trips per
+batch do not grow with the number of events.
+
+One writer connection per process keeps the commit order equal to the enqueue order (the hub relies
+on it: a connection's sends reach the peer in the order sent). If one operation raises, the batch is
+rolled back and its operations run again one transaction each. A deadlock or serialisation failure
+(other row locks, rare) reruns the whole batch. Nothing is resolved before its commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, TypeVar
+
+import asyncpg
+
+from .base import Touched
+from .batch import resolve
+
+T = TypeVar("T")
+log = logging.getLogger("hubbub.store")
+
+RETRIES = 5
+_RETRY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+
+# Advance every touched head by its count, locking head rows in uid order; returns the new heads.
+_ADVANCE = ("INSERT INTO heads(uid, seq) SELECT u, n FROM unnest($1::bigint[], $2::bigint[]) AS t(u, n) ORDER BY u "
+            "ON CONFLICT(uid) DO UPDATE SET seq = heads.seq + excluded.seq RETURNING uid, seq")
+_EVENTS = ("INSERT INTO events(uid, seq, body, mid, state, deadline) "
+           "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], $6::bigint[])")
+
+
+class Batch:
+    """One transaction's connection and the log appends its operations asked for."""
+
+    __slots__ = ("conn", "appends", "heads", "uids")
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.appends: list[tuple[int, str, int | None, int | None, int | None]] = []
+        self.heads: Touched = {}
+        self.uids: set[int] = set()  # the users the running operation appended to
+
+    def append(self, uid: int, body: str, mid: int | None = None, state: int | None = None,
+               deadline: int | None = None) -> None:
+        """Queue an event for uid's log; its seq is given when the batch writes its appends."""
+        self.appends.append((uid, body, mid, state, deadline))
+        self.uids.add(uid)
+
+    def drop(self, uid: int) -> None:
+        """Forget queued appends to uid (its log is being deleted in this transaction)."""
+        self.appends = [a for a in self.appends if a[0] != uid]
+        self.uids.discard(uid)
+
+    async def write_appends(self) -> None:
+        if not self.appends:
+            return
+        counts: dict[int, int] = {}
+        for a in self.appends:
+            counts[a[0]] = counts.get(a[0], 0) + 1
+        uids = sorted(counts)
+        heads = dict(await self.conn.fetch(_ADVANCE, uids, [counts[u] for u in uids]))
+        nxt = {u: heads[u] - counts[u] + 1 for u in uids}
+        cols: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        for uid, body, mid, state, deadline in self.appends:
+            for col, value in zip(cols, (uid, nxt[uid], body, mid, state, deadline)):
+                col.append(value)
+            nxt[uid] += 1
+        await self.conn.execute(_EVENTS, *cols)
+        self.heads = heads
+
+
+class PgBatchWriter:
+    """Runs write operations on one connection, committing the operations queued meanwhile together."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], max_batch: int = 512,
+                 observe: Callable[[int, float], None] | None = None) -> None:
+        self._connect = connect
+        self._max_batch = max_batch
+        self._observe = observe
+        self._pending: list[Any] = []
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.operations = 0
+
+    async def start(self) -> None:
+        self._conn = await self._connect()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    def run(self, op: Callable[..., Awaitable[T]], *args: Any) -> asyncio.Future[tuple[T, Touched]]:
+        """Queue op(batch, *args) now (so the order of calls is the order of commits); resolve after commit."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[T, Touched]] = loop.create_future()
+        self._pending.append((op, args, fut))
+        if self._task is None:
+            self._task = loop.create_task(self._drain())
+        return fut
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+                await self._run_batch(batch)
+        finally:
+            self._task = None
+
+    async def _conn_ready(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await self._connect()
+        return self._conn
+
+    async def _run_batch(self, batch: list[Any]) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        results: list[tuple[Any, bool]]
+        try:
+            results = await self._transaction(batch)
+        except _OpFailed:
+            results = []
+            for item in batch:
+                try:
+                    results.extend(await self._transaction([item]))
+                except _OpFailed as failed:
+                    results.append((failed.error, False))
+                except Exception as exc:
+                    results.append((exc, False))
+        except Exception as exc:  # the database failed: nothing of the batch is known to be committed
+            log.warning("store write failed: %s", exc)
+            results = [(exc, False)] * len(batch)
+        self.batches += 1
+        self.operations += len(batch)
+        if self._observe:
+            self._observe(len(batch), loop.time() - started)
+        resolve(batch, results)
+
+    async def _transaction(self, batch: list[Any]) -> list[tuple[Any, bool]]:
+        """Run the operations and commit, rerunning on deadlock; on an operation's error raise _OpFailed."""
+        for attempt in range(RETRIES):
+            conn = await self._conn_ready()
+            try:
+                async with conn.transaction():
+                    tx = Batch(conn)
+                    values, touches = [], []
+                    for op, args, _fut in batch:
+                        tx.uids = set()
+                        try:
+                            values.append(await op(tx, *args))
+                            touches.append(tx.uids)
+                        except _RETRY:
+                            raise
+                        except Exception as exc:
+                            raise _OpFailed(exc) from exc
+                    await tx.write_appends()
+            except _RETRY:
+                if attempt == RETRIES - 1:
+                    raise
+                continue
+            # each operation reports the heads (after the whole batch) of the users it appended to
+            return [((value, {u: tx.heads[u] for u in uids if u in tx.heads}), True) for value, uids in zip(values, touches)]
+        raise AssertionError("unreachable")
+
+
+class _OpFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error

@@ -1,0 +1,169 @@
+"""What both stores write and read the same way: event bodies, delivery states, frame and history items.
+
+Kept apart from the SQL so the SQLite and PostgreSQL stores cannot drift in what a client sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import msgspec
+
+from ..protocol.constants import Flag, Status
+from ..protocol.frames import SERVER_CID, byte_len
+from .base import CallRecord, OutMessage, User
+
+_json = msgspec.json.Encoder()
+_unjson = msgspec.json.Decoder()
+
+# delivery states of a message to one recipient (events.state)
+PENDING, DELIVERED, READ, EXPIRED = 0, 1, 2, 3
+SKIP = '{"k":"skip"}'
+STATUS_OUT = {PENDING: Status.SENT, DELIVERED: Status.DELIVERED, READ: Status.READ, EXPIRED: Status.EXPIRED}
+
+
+USER_SELECT = "SELECT uid, app_id, address, name, status, picture, active, lastseen, created FROM users"
+
+
+def user_row(r: Any) -> User:
+    """A User from a USER_SELECT row."""
+    return User(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+
+
+def event(**fields: Any) -> str:
+    """An event body as stored: a JSON object without its seq."""
+    return _json.encode(fields).decode()
+
+
+def json_or_none(value: dict[str, Any] | None) -> str | None:
+    """A dict as stored in a TEXT column (a file, a call), or NULL."""
+    return _json.encode(value).decode() if value else None
+
+
+def message_events(msg: OutMessage, mid: int) -> tuple[str, str]:
+    """The sender's `out` event and the recipients' `in` event of a committed message."""
+    common: dict[str, Any] = dict(ts=msg.ts, mid=mid, **{"from": msg.sender_address}, gid=msg.gid,
+                                  message=msg.message, title=msg.title, flag=msg.flag, expiry=msg.expiry,
+                                  type=msg.type)
+    if msg.file:
+        common["file"] = msg.file
+    if msg.fwd:
+        common["fwd"] = True
+    out = event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address, status=int(Status.SENT), **common)
+    incoming = event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
+    return out, incoming
+
+
+def call_info(rec: CallRecord) -> dict[str, Any]:
+    """What a call record message carries about its call (stored as messages.callinfo)."""
+    return {"callid": rec.callid, "video": rec.video, "status": rec.status, "answered": rec.answered,
+            "duration": rec.duration}
+
+
+def call_cid(rec: CallRecord) -> str:
+    """A call record's cid, in the server's namespace: no client cid collides."""
+    return f"{SERVER_CID}call-{rec.callid}"
+
+
+def call_events(rec: CallRecord, mid: int) -> tuple[str, str]:
+    """The caller's `out` event and the callee's `in` event of a call record message."""
+    info = call_info(rec)
+    common = dict(ts=rec.ts, mid=mid, **{"from": rec.caller_address}, gid=0, message="", title="", flag=0,
+                  expiry=0, type=0, call=info)
+    out = event(k="msg", cid=call_cid(rec), dir="out", peer=rec.callee_address,
+                status=int(Status.CALLOUTGOING), **common)
+    incoming = Status.CALLINCOMING if rec.answered else Status.CALLMISSED
+    return out, event(k="msg", dir="in", peer=rec.caller_address, status=int(incoming), **common)
+
+
+def read_events(uid: int, address: str, mid: int, state: int, sender: int, cid: str, gid: int, flag: int,
+                from_addr: str, now: int) -> list[tuple[int, str]]:
+    """(log owner, event) for uid reading message mid that was in `state`: statuses to both sides."""
+    out: list[tuple[int, str]] = []
+    if state == PENDING:  # read before its ack was stored: it was delivered too
+        out.append((sender, event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                  status=int(Status.DELIVERED))))
+    if flag & Flag.READRECEIPT:
+        out.append((sender, event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
+                                  status=int(Status.READ))))
+    out.append((uid, event(k="status", ts=now, mid=mid, peer=from_addr if not gid else "", gid=gid,
+                           status=int(Status.RECEIVEDREAD))))
+    return out
+
+
+def update_events(op_name: str, parties: set[int], sender: int, from_addr: str, to_addr: str, gid: int, mid: int,
+                  text: str | None, now: int) -> list[tuple[int, str]]:
+    """(log owner, event) telling every party of message mid about an edit or recall."""
+    out: list[tuple[int, str]] = []
+    for party in sorted(parties):
+        peer = to_addr if party == sender else (from_addr if not gid else "")
+        fields: dict[str, Any] = dict(k="update", ts=now, mid=mid, op=op_name, peer=peer, gid=gid)
+        if op_name == "edit":
+            fields["message"] = text or ""
+        out.append((party, event(**fields)))
+    return out
+
+
+def frame_items(rows: Iterable[tuple[int, str, int | None, int | None]], now: int,
+                max_bytes: int) -> tuple[list[str], list[int]]:
+    """Frame items for (seq, body, state, deadline) rows, and the seqs of messages that expired unseen.
+
+    At most `max_bytes` of UTF-8 (plus a separator each), and always at least one item; rows past
+    that are not consumed. An incoming message past its deadline and not yet delivered is replaced
+    by a `skip` placeholder so the stream stays gap-free; the caller expires it.
+    """
+    items: list[str] = []
+    overdue: list[int] = []
+    total = 0
+    for seq, body, state, deadline in rows:
+        skip = state == EXPIRED or (state == PENDING and deadline is not None and deadline < now)
+        item = '{"seq":%d,%s' % (seq, (SKIP if skip else body)[1:])
+        total += byte_len(item) + 1
+        if items and total > max_bytes:
+            break
+        if skip and state == PENDING:
+            overdue.append(seq)
+        items.append(item)
+    return items, overdue
+
+
+HISTORY_COLUMNS = ("m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts, m.expiry, m.flag, m.type, "
+                   "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, m.callinfo, d.state")
+
+
+def history_item(row: Any, uid: int) -> dict[str, Any] | None:
+    """One history entry (HISTORY_COLUMNS) as uid sees it; None for a message that expired unseen."""
+    (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
+     edited, recalled, callinfo, state) = row
+    mine = sender == uid
+    if not mine and state == EXPIRED:
+        return None
+    m: dict[str, Any] = {"k": "msg", "ts": ts, "mid": mid, "dir": "out" if mine else "in", "from": from_addr,
+                         "peer": (to_addr if mine else (from_addr if not mgid else "")), "gid": mgid,
+                         "message": message, "title": title, "flag": flag, "expiry": expiry, "type": type_}
+    if mine:
+        m["cid"] = cid
+        m["status"] = int(STATUS_OUT.get(state, Status.SENT)) if state is not None else int(Status.SENT)
+    else:
+        m["status"] = int(Status.RECEIVEDREAD if state == READ else Status.RECEIVEDNEW)
+    if callinfo:
+        m["call"] = call = _unjson.decode(callinfo)
+        m["status"] = int(Status.CALLOUTGOING if mine else
+                          Status.CALLINCOMING if call["answered"] else Status.CALLMISSED)
+    if file:
+        m["file"] = _unjson.decode(file)
+    if fwd:
+        m["fwd"] = True
+    if edited:
+        m["edited"] = True
+    if recalled:
+        m["recalled"] = True
+    return m
+
+
+def glob_to_like(pattern: str) -> str:
+    """A users() pattern (`*` is the wildcard, everything else literal) as a LIKE pattern with `\\` escape."""
+    out = []
+    for ch in pattern or "*":
+        out.append("%" if ch == "*" else ("\\" + ch if ch in "%_\\" else ch))
+    return "".join(out)

@@ -1,0 +1,115 @@
+"""Schema migrations (alembic): databases made by earlier schemas upgrade with their data, on both stores."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hubbub.cli.main import main
+from hubbub.store.base import OutMessage
+from hubbub.store.migrate import HEAD, script_head, sqlite_revision, upgrade_postgres
+from hubbub.store.postgres import PostgresStore
+from hubbub.store.sqlite import SQLiteStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_head_names_the_newest_migration() -> None:
+    assert script_head() == HEAD
+
+
+def _old_database(path: Path, schema: str) -> None:
+    """A database as an earlier release left it: an app, alice and bob, one message alice -> bob, bob's ack."""
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / schema).read_text())
+    conn.executescript("""
+        INSERT INTO apps(id, name, token_hash, created) VALUES(1, 'test', x'01', 0);
+        INSERT INTO users(uid, app_id, address, created) VALUES(1, 1, 'alice', 0), (2, 1, 'bob', 0);
+        INSERT INTO tokens(token_hash, uid, appid, device, expires, created) VALUES(x'0a', 2, 'app', 'd1', 9e15, 0);
+        INSERT INTO devices(uid, device, cursor) VALUES(2, 'd1', 1);
+        INSERT INTO messages(mid, app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type,
+                             message, title, file, fwd) VALUES(1, 1, 1, 'alice', 'c1', 2, 'bob', 0, 5, 3600, 0, 0,
+                             'from before', '', NULL, 0);
+        INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES
+          (1, 1, '{"k":"msg","dir":"out","mid":1,"cid":"c1"}', NULL, NULL, NULL),
+          (2, 1, '{"k":"msg","dir":"in","mid":1}', 1, 1, 9000000000000);
+        INSERT INTO users(uid, app_id, address, created) VALUES(3, 1, 'gone', 0);
+        INSERT INTO events(uid, seq, body) VALUES(3, 1, '{}');  -- left behind by a deletion of that release
+        DELETE FROM users WHERE uid=3;
+    """)
+    conn.commit()
+    conn.close()
+
+
+def _send(cid: str) -> OutMessage:
+    return OutMessage(1, 1, "alice", cid, 2, "bob", 0, "after", "", 0, 3600, 0, None, False, 10, 10**13)
+
+
+@pytest.mark.parametrize("schema", ["sqlite_schema_before_migrations.sql", "sqlite_schema_first_release.sql"])
+async def test_sqlite_database_of_an_earlier_schema_upgrades_and_keeps_its_data(
+        tmp_path: Path, schema: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "old.db"
+    _old_database(path, schema)
+    assert sqlite_revision(path) is None
+
+    assert await asyncio.to_thread(main, ["db", "upgrade", "--database-url", f"sqlite:///{path}"]) == 0
+    assert f"revision {HEAD}" in capsys.readouterr().out
+    assert sqlite_revision(path) == HEAD
+
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        bob = await store.user(1, "bob")
+        assert bob is not None and bob.uid == 2
+        assert await store.cursor(2, "d1") == 1
+        history, _ = await store.history(1, 2, 1, 0, None, 10)
+        assert [m["message"] for m in history] == ["from before"]
+        dup = await store.sent(1, 1, "c1")
+        assert dup is not None and dup.mid == 1
+        result, touched = await store.send(_send("c2"))  # the logs go on where they were
+        assert touched == {1: 2, 2: 2} and result.mid == 2
+        items, _ = await store.events_after(2, 0, 10, 0, 10**6)
+        assert [json.loads(i)["seq"] for i in items] == [1, 2]
+        carol, _ = await store.upsert_user(1, "carol", None, None, 0)
+        assert carol.uid > 3, "a deleted user's uid is not given again"
+    finally:
+        await store.close()
+
+
+async def test_a_new_sqlite_database_is_made_at_the_newest_revision(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "new.db")
+    await store.open()
+    await store.close()
+    assert sqlite_revision(tmp_path / "new.db") == HEAD
+
+
+def test_db_upgrade_refuses_an_unknown_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade", "--database-url", "mysql://localhost/x"]) == 2
+    assert "unsupported database_url" in capsys.readouterr().err
+
+
+async def test_postgres_upgrades_once_when_nodes_start_together_and_again_is_a_no_op(pg_url: str) -> None:
+    await asyncio.gather(*[upgrade_postgres(pg_url) for _ in range(3)])
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        app = await store.create_app("test", b"h", 0)
+        alice, _ = await store.upsert_user(app.id, "alice", None, None, 0)
+        bob, _ = await store.upsert_user(app.id, "bob", None, None, 0)
+        await store.send(OutMessage(app.id, alice.uid, "alice", "c1", bob.uid, "bob", 0, "kept", "", 0, 3600, 0,
+                                    None, False, 1, 10**13))
+    finally:
+        await store.close()
+    assert await asyncio.to_thread(main, ["db", "upgrade", "--database-url", pg_url]) == 0
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await conn.fetchval("SELECT version_num FROM alembic_version") == HEAD
+        assert await conn.fetchval("SELECT message FROM messages WHERE cid='c1'") == "kept"
+        assert await conn.fetchval("SELECT seq FROM heads WHERE uid=$1", bob.uid) == 1
+    finally:
+        await conn.close()
