@@ -88,12 +88,13 @@ class Device:
 
 class Harness:
     async def scalar(self, sql: str, *args: Any) -> Any:
-        """One value from the store's database, whichever it is (`?` placeholders)."""
+        """Run SQL on the store's database, whichever it is (`?` placeholders); its first value, if any."""
         store = self.hub.store
         if hasattr(store, "pool"):
             n = iter(range(1, len(args) + 1))
             return await store.pool.fetchval("".join(f"${next(n)}" if ch == "?" else ch for ch in sql), *args)
-        return store.db.execute(sql, args).fetchone()[0]
+        row = store.db.execute(sql, args).fetchone()
+        return row[0] if row else None
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub

@@ -217,8 +217,7 @@ async def test_item05_a_live_connection_is_closed_4001_when_its_token_expires(ha
     token = await harness.token("alice")
     bob = await harness.device("bob")
     soon = harness.hub.now() + 400
-    harness.hub.store.db.execute("UPDATE tokens SET expires=? WHERE token_hash=?",  # type: ignore[attr-defined]
-                                 (soon, token_hash(token)))
+    await harness.scalar("UPDATE tokens SET expires=? WHERE token_hash=?", soon, token_hash(token))
     alice = await harness.connect(token)
     assert (await alice.request("ping"))["ok"]
     error = await alice.next_of("error", timeout=2)
