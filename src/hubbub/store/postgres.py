@@ -264,8 +264,10 @@ class PostgresStore:
                 gflag = await c.fetchval("SELECT flag FROM groups WHERE gid=$1", msg.gid)
                 rows = await c.fetch("SELECT uid, flags FROM members WHERE gid=$1", msg.gid)
                 selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
-                recipients = [u for u, flags in rows
-                              if (not selected or flags & MemberFlag.RECV) and (u != msg.sender or loop)]
+                blockers = {r[0] for r in await c.fetch("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
+                                                        "AND b.blocked=$1 WHERE m.gid=$2", msg.sender, msg.gid)}
+                recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
+                              and (u != msg.sender or loop) and u not in blockers]
             else:
                 recipients = [msg.to]
             for uid in recipients:
@@ -351,12 +353,15 @@ class PostgresStore:
 
     async def history(self, app_id: int, uid: int, peer: int, gid: int, before: int | None,
                       limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """A conversation's messages as its reader has them (see SQLiteStore.history)."""
         bound = before if before is not None else 2**62
         cols = (f"SELECT {HISTORY_COLUMNS} FROM messages m "
                 "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=$1 THEN m.to_uid ELSE $1 END ")
         hidden = "AND m.app_id=$5 AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.uid=$1 AND h.mid=m.mid) "
         if gid:
-            rows = await self.pool.fetch(cols + "WHERE m.gid=$2 AND m.mid<$3 " + hidden +
+            # a group's message only when it reached the reader's own log (or the reader sent it)
+            rows = await self.pool.fetch(cols + "WHERE m.gid=$2 AND m.mid<$3 AND (m.sender=$1 OR d.uid IS NOT NULL) " +
+                                         hidden +
                                          "ORDER BY m.mid DESC LIMIT $4", uid, gid, bound, limit + 1, app_id)
         else:
             rows = await self.pool.fetch(cols + "WHERE m.gid=0 AND ((m.sender=$1 AND m.to_uid=$2) OR "
@@ -401,6 +406,7 @@ class PostgresStore:
             audience.update(r[0] for r in await c.fetch("SELECT uid FROM subs WHERE target=$1", uid))
             audience.update(r[0] for r in await c.fetch(
                 "SELECT DISTINCT o.uid FROM members m JOIN members o ON o.gid=m.gid WHERE m.uid=$1", uid))
+            audience.difference_update(r[0] for r in await c.fetch("SELECT blocked FROM blocks WHERE uid=$1", uid))
             for who in sorted(audience):
                 tx.append(who, body)
         _, touched = await self._write(op)
@@ -420,7 +426,10 @@ class PostgresStore:
         await self._write(op)
 
     async def subscribers(self, uid: int) -> list[int]:
-        return [r[0] for r in await self.pool.fetch("SELECT uid FROM subs WHERE target=$1", uid)]
+        """Who gets uid's presence: its subscribers, but not those it blocked."""
+        return [r[0] for r in await self.pool.fetch(
+            "SELECT s.uid FROM subs s WHERE s.target=$1 AND NOT EXISTS("
+            "SELECT 1 FROM blocks b WHERE b.uid=$1 AND b.blocked=s.uid)", uid)]
 
     async def block(self, uid: int, target: int, on: bool) -> None:
         async def op(tx: Batch) -> None:
