@@ -28,6 +28,9 @@ class Bus(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise unless the bus is reachable (for /readyz)."""
+
     def wake(self, touched: Touched) -> None:
         """Tell every node that these users' logs grew to these seqs."""
 

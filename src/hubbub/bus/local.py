@@ -30,5 +30,8 @@ class LocalBus:
         if self._on_signal:
             self._on_signal(uid, frame)
 
+    async def ping(self) -> None:
+        """Always reachable: it is this process."""
+
     def control(self, message: list[Any]) -> None:
         """There are no other nodes."""

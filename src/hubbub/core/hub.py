@@ -60,6 +60,7 @@ class Hub:
         self._writes = Buckets(settings.user_write_bytes, settings.user_write_interval)
         self._group_ops = Buckets(settings.group_ops_per_minute, 60.0)
         self._send_order = SendOrder()
+        self.delivered = 0  # events acknowledged by this node's clients (metrics)
         self.cluster = Cluster(bus, settings.bus_heartbeat, settings.bus_node_timeout, self._local_connections,
                                self._replaced_elsewhere, self._revoked_elsewhere)
 

@@ -169,6 +169,10 @@ class Session:
 
     # -- output ---------------------------------------------------------------------------------
 
+    def queued_bytes(self) -> int:
+        """Bytes queued to this client and not yet written (metrics)."""
+        return self._out_bytes
+
     def emit(self, text: str) -> None:
         """Queue a frame for the client without waiting.
 
@@ -368,6 +372,7 @@ class Session:
         seq = min(seq, self.sent_upto)
         if seq <= self.acked:
             return
+        self.hub.delivered += seq - self.acked
         self.acked = seq
         self._unstall()
         while self._inflight and self._inflight[0][0] <= seq:

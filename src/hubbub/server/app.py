@@ -22,6 +22,7 @@ from ..files.service import Files
 from ..files.signing import Signer, load_secret
 from ..store import open_store
 from . import backend, control, openapi
+from . import metrics as ops
 from .files import files_mount
 from .ws import websocket_endpoint
 
@@ -89,6 +90,8 @@ def create_app(settings: Settings) -> Starlette:
     files = Files(settings, store, LocalBlobStore(settings.data_path / "files"),
                   Signer(load_secret(settings.data_path)))
     hub = Hub(settings, store, open_bus(settings), files)
+    metrics = ops.Metrics(hub)
+    store.observe_commits(metrics.committed)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -103,6 +106,9 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=[
         Route("/", index),
         Route("/health", health),
+        Route("/healthz", ops.healthz),
+        Route("/readyz", ops.readyz),
+        Route("/metrics", ops.metrics),
         Route("/stats", control.stats),
         Route("/control", control.control, methods=["POST"]),
         WebSocketRoute("/ws", websocket_endpoint),
@@ -119,5 +125,6 @@ def create_app(settings: Settings) -> Starlette:
     app.state.admin = Admin(hub)
     app.state.settings = settings
     app.state.files = files
+    app.state.metrics = metrics
     app.state.operator_token = control.operator_token(settings.operator_token)
     return app

@@ -8,7 +8,7 @@ grew, with their new head seq, so the caller can wake their devices after the co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 Touched = dict[int, int]
 """uid -> newest seq of that user's log after a write."""
@@ -132,6 +132,8 @@ class Store(Protocol):
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+    def observe_commits(self, observe: Callable[[int, float], None]) -> None: ...
 
     # apps, users, tokens
     async def create_app(self, name: str, token_hash: bytes, now: int) -> App: ...

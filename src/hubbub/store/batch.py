@@ -71,6 +71,7 @@ class BatchWriter:
                                               daemon=True)
         self.batches = 0
         self.operations = 0
+        self.observe: Callable[[int, float], None] | None = None  # (operations, seconds) after each commit
 
     def start(self) -> None:
         self._conn = self._connect()
@@ -187,6 +188,7 @@ class BatchWriter:
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         """Run a batch whose transaction has begun."""
+        started = time.monotonic()
         try:
             results = self._transaction(conn, batch, begun=True)
         except _OpFailed:
@@ -204,6 +206,8 @@ class BatchWriter:
             results = [(exc, False)] * len(batch)
         self.batches += 1
         self.operations += len(batch)
+        if self.observe:
+            self.observe(len(batch), time.monotonic() - started)
         resolve(batch, results)
 
     def _transaction(self, conn: sqlite3.Connection, batch: list[Any],

@@ -84,7 +84,7 @@ class PgBatchWriter:
                  observe: Callable[[int, float], None] | None = None) -> None:
         self._connect = connect
         self._max_batch = max_batch
-        self._observe = observe
+        self.observe = observe
         self._pending: list[Any] = []
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
@@ -143,8 +143,8 @@ class PgBatchWriter:
             results = [(exc, False)] * len(batch)
         self.batches += 1
         self.operations += len(batch)
-        if self._observe:
-            self._observe(len(batch), loop.time() - started)
+        if self.observe:
+            self.observe(len(batch), loop.time() - started)
         resolve(batch, results)
 
     async def _transaction(self, batch: list[Any]) -> list[tuple[Any, bool]]:

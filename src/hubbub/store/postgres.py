@@ -53,6 +53,10 @@ class PostgresStore:
         assert self._pool is not None, "store is not open"
         return self._pool
 
+    def observe_commits(self, observe: Callable[[int, float], None]) -> None:
+        """Call observe(operations, seconds) after each commit (metrics)."""
+        self._writer.observe = observe
+
     async def ping(self) -> None:
         """Raise unless the database answers (for /readyz)."""
         await self.pool.fetchval("SELECT 1")

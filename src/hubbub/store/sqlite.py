@@ -111,6 +111,14 @@ class SQLiteStore:
             self._db.close()
             self._db = None
 
+    def observe_commits(self, observe: Callable[[int, float], None]) -> None:
+        """Call observe(operations, seconds) after each commit (metrics)."""
+        self._writer.observe = observe
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (for /readyz)."""
+        self.db.execute("SELECT 1").fetchone()
+
     @property
     def db(self) -> sqlite3.Connection:
         assert self._db is not None, "store is not open"
