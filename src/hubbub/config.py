@@ -118,6 +118,8 @@ class Settings:
                                   "* for any. Clients that send no Origin (not browsers) are always allowed")
     log_level: str = _s("info", "log level: debug, info, warning, error",
                          choices=("debug", "info", "warning", "error"))
+    log_format: str = _s("text", "log lines as text, or json (one object per line, for log collectors)",
+                         choices=("text", "json"))
 
     @classmethod
     def load(cls, toml_path: str | None = None, env: Mapping[str, str] | None = None,

@@ -18,7 +18,10 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
         ws_max_size=settings.max_frame_bytes, ws_ping_interval=20.0, ws_ping_timeout=20.0,
-        lifespan="on", access_log=False, server_header=False, timeout_graceful_shutdown=5,
+        lifespan="on", access_log=False,
+        # JSON logs: uvicorn's loggers go to the root logger and its JSON handler (see serve)
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+        server_header=False, timeout_graceful_shutdown=5,
     )
 
 
@@ -53,7 +56,13 @@ class Server(uvicorn.Server):
 
 def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
     """Run until interrupted."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     Server(settings, on_ready).run()
 
 
