@@ -25,7 +25,7 @@ from typing import Any
 import benchlib as bl
 from bare_servers import NAMES
 
-HUBBUB_SETTINGS = {"HUBBUB_AUTH_TIMEOUT": "120"}
+HUBBUB_SETTINGS: dict[str, str] = {}
 
 
 async def load(server: bl.ServerProcess, counts: list[int], tokens: list[str] | None, offer: str | None,

@@ -79,6 +79,8 @@ class Settings:
     auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate", min=0.01, max=3600.0)
     send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped",
                                 min=1024, max=4096 * MiB)
+    ws_compression: str = _s("off", "permessage-deflate: off, or deflate (about 90 KiB more per connection; "
+                             "see docs/architecture.md)", choices=("off", "deflate"))
     close_grace: float = _s(1.0, "seconds a closing connection has to take its last frames and acknowledge them",
                             min=0.0, max=60.0)
     default_expiry: int = _s(7 * 24 * 3600, "message expiry in seconds when a send names none", min=0, max=100 * YEAR)

@@ -1,4 +1,4 @@
-"""`--log-format json`: every log line the server writes is one JSON object (for log collectors)."""
+"""`--log-format json`: every log line the server writes (aiohttp's included) is one JSON object (for log collectors)."""
 
 from __future__ import annotations
 
@@ -25,4 +25,4 @@ def test_serve_writes_json_log_lines(tmp_path: Path) -> None:
     assert lines, "the server logged nothing at info level"
     records = [json.loads(ln) for ln in lines]  # each line parses, or the test fails here
     assert all({"asctime", "levelname", "name", "message"} <= set(r) for r in records)
-    assert any(r["name"].startswith("uvicorn") for r in records)
+    assert any(r["name"].startswith("hubbub.server") for r in records)

@@ -208,12 +208,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         private_dir(settings.data_path)
         serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
-    except (ValueError, OSError) as exc:  # a setting the store or bus refuses, or a folder we cannot make
+    except (ValueError, OSError) as exc:  # a setting the store or bus refuses, a folder we cannot make, a taken port
         raise CLIError(str(exc)) from None
-    except SystemExit as exc:  # uvicorn exits when it cannot start, e.g. the port is taken
-        if exc.code in (0, None):
-            return 0
-        raise CLIError(f"could not serve on {settings.host}:{settings.port} (see the error above)") from None
     return 0
 
 
@@ -256,8 +252,8 @@ def _demo(args: argparse.Namespace) -> int:
             ]
             print("\n".join(lines), flush=True)
 
-        # uvicorn re-raises the signal that stopped it; turn SIGTERM into a clean exit so the
-        # temporary folder is still removed
+        # SIGTERM before the server runs (or after) is a clean exit too, so the temporary folder
+        # is still removed
         previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             serve(settings, on_ready=ready)

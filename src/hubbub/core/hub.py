@@ -77,13 +77,17 @@ class Hub:
             self._sweeper.cancel()
         self.calls.stop()
         self.cluster.stop()
-        closing = [s.close(Close.GOING_AWAY, "server shutting down", await_acks=False)
-                   for conns in list(self.sessions.values()) for s in list(conns.values())]
-        await asyncio.gather(*closing, return_exceptions=True)
+        await self.close_sessions()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.bus.close()
         await self.store.close()
+
+    async def close_sessions(self) -> None:
+        """Close every connection with GOING_AWAY (the server is stopping)."""
+        closing = [s.close(Close.GOING_AWAY, "server shutting down", await_acks=False)
+                   for conns in list(self.sessions.values()) for s in list(conns.values())]
+        await asyncio.gather(*closing, return_exceptions=True)
 
     @staticmethod
     def now() -> int:

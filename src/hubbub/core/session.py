@@ -62,6 +62,12 @@ class RateLimiter:
 class Session:
     """The server side of one connection (see module docstring)."""
 
+    # slots: a session lives as long as its connection, most of it idle (see docs/architecture.md)
+    __slots__ = ("hub", "transport", "state", "ident", "key", "limiter", "strikes", "acked", "sent_upto",
+                 "known_head", "_out", "_out_bytes", "_writing", "_inflight", "_inflight_bytes", "_feeding",
+                 "_tasks", "_writer_task", "_pusher_task", "_sends", "opened", "close_reason", "_deadline",
+                 "_stall", "_admitted", "_pending")
+
     def __init__(self, hub: "Hub", transport: Transport) -> None:
         self.hub = hub
         self.transport = transport
@@ -74,20 +80,22 @@ class Session:
         self.acked = 0        # newest seq the client acknowledged
         self.sent_upto = 0    # newest seq pushed to the client
         self.known_head = 0   # newest seq known to exist in the log
-        self._wake = asyncio.Event()
-        self._out: collections.deque[str] = collections.deque()
+        self._out: list[str] = []  # frames to write; the writer takes the whole list at once
         self._out_bytes = 0
-        self._out_ready = asyncio.Event()
         self._writing = False  # the writer waits in transport.send (the client is not reading yet)
-        self._inflight: collections.deque[tuple[int, int]] = collections.deque()  # (seq, bytes) unacknowledged
+        # (seq, bytes) of the events unacknowledged; None while there are none (an idle connection)
+        self._inflight: collections.deque[tuple[int, int]] | None = None  # (seq, bytes) unacknowledged
         self._inflight_bytes = 0
         self._feeding = False  # inside feed(): the receive loop waits for us, so no ack can arrive
         self._tasks: list[asyncio.Task[Any]] = []
-        self._sends = asyncio.Semaphore(s.window)
+        # No task while idle: the writer and the pusher run only while they have work (emit, _kick)
+        self._writer_task: asyncio.Task[None] | None = None
+        self._pusher_task: asyncio.Task[None] | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._sends: asyncio.Semaphore | None = None  # made by the first send
         self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
         self.opened = time.monotonic()
         self.close_reason = ""
-        self._writer_task = asyncio.ensure_future(self._writer())
         refused = hub.admit()
         self._admitted = self._pending = refused is None  # counted by the hub while it lives / until auth
         if refused is not None:  # the server is full: say so and go, before any frame is read
@@ -95,8 +103,7 @@ class Session:
             self.close_reason = refused
             self._tasks.append(asyncio.ensure_future(self._close_now(Close.TRY_AGAIN, refused)))
             return
-        self._auth_timer = asyncio.ensure_future(self._auth_deadline())
-        self._tasks.append(self._auth_timer)
+        self._deadline = asyncio.get_running_loop().call_later(s.auth_timeout, self._auth_late)
 
     # -- input from the I/O layer ---------------------------------------------------------------
 
@@ -145,9 +152,12 @@ class Session:
             return
         if type(frame) is f.Send:
             # sends are committed concurrently but enqueued in arrival order (see Store.send)
-            await self._sends.acquire()
+            if self._sends is None:
+                self._sends = asyncio.Semaphore(self.hub.settings.window)
+            sends = self._sends
+            await sends.acquire()
             task = asyncio.ensure_future(self._call(handler, frame))
-            task.add_done_callback(lambda _t: self._sends.release())
+            task.add_done_callback(lambda _t: sends.release())
             return
         await self._call(handler, frame)
 
@@ -160,7 +170,8 @@ class Session:
             return
         self.state = CLOSED
         self._cancel_tasks()
-        self._writer_task.cancel()
+        if self._writer_task is not None:
+            self._writer_task.cancel()
         self._unstall()
         if self._admitted:
             self.hub.release(self._pending)
@@ -183,7 +194,8 @@ class Session:
             return
         self._out.append(text)
         self._out_bytes += f.byte_len(text)
-        self._out_ready.set()
+        if self._writer_task is None:
+            self._writer_task = asyncio.ensure_future(self._writer())
         if self._writing and self._out_bytes > self.hub.settings.send_buffer_bytes and self.state != CLOSING:
             asyncio.ensure_future(self.close(Close.RATELIMIT, "client does not read its frames"))
 
@@ -220,10 +232,14 @@ class Session:
             pass
 
     def _cancel_tasks(self) -> None:
-        """Stop the session's tasks, but not the one running this close (the token deadline, say)."""
+        """Stop the auth deadline, the pusher and the session's other tasks, but not the one running
+        this close (the token deadline, say), nor the writer (the last frames still leave)."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         me = asyncio.current_task()
-        for t in self._tasks:
-            if t is not me:
+        for t in [self._pusher_task, *self._tasks]:
+            if t is not None and t is not me:
                 t.cancel()
 
     async def _settle(self, acks: bool) -> None:
@@ -233,12 +249,11 @@ class Session:
             await asyncio.sleep(0.005)
 
     async def _writer(self) -> None:
+        """Write the queued frames, then end (emit starts it again)."""
         try:
-            while True:
-                await self._out_ready.wait()
-                self._out_ready.clear()
-                while self._out:
-                    text = self._out.popleft()
+            while self._out:
+                batch, self._out = self._out, []
+                for text in batch:
                     self._out_bytes -= f.byte_len(text)
                     self._writing = True
                     await self.transport.send(text)
@@ -249,14 +264,16 @@ class Session:
             self._out.clear()
             self._out_bytes = 0
             self._writing = False
+        finally:
+            self._writer_task = None
 
     # -- auth -----------------------------------------------------------------------------------
 
-    async def _auth_deadline(self) -> None:
-        await asyncio.sleep(self.hub.settings.auth_timeout)
+    def _auth_late(self) -> None:
+        self._deadline = None
         if self.state == NEW:
             self.error("NOTAUTH", "no auth frame in time")
-            await self.close(Close.PROTOCOL, "no auth frame in time")
+            self.hub.spawn(self.close(Close.PROTOCOL, "no auth frame in time"))
 
     async def _auth(self, frame: f.ClientFrame) -> None:
         if type(frame) is not f.Auth:
@@ -291,7 +308,9 @@ class Session:
         self.ident = ident
         self.state = OPEN
         self._pending = False
-        self._auth_timer.cancel()
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         self.hub.authenticated()
         head = await self.hub.store.head(ident.uid)
         cursor = await self.hub.store.cursor(ident.uid, ident.device)
@@ -313,8 +332,7 @@ class Session:
                                        "max_message_bytes": s.max_message_bytes},
                             "ice": self.hub.calls.ice_servers(ident)}).decode())
         self.hub.calls.attached(ident, self.key)
-        self._tasks.append(asyncio.ensure_future(self._pusher()))
-        self._wake.set()
+        self._kick()
 
     # -- the event stream -----------------------------------------------------------------------
 
@@ -322,7 +340,12 @@ class Session:
         """The user's log grew to `head`."""
         if head > self.known_head:
             self.known_head = head
-            self._wake.set()
+            self._kick()
+
+    def _kick(self) -> None:
+        """Start the pusher if there are events to send and it is not running."""
+        if self._pusher_task is None and self.state == OPEN and self.sent_upto < self.known_head:
+            self._pusher_task = asyncio.ensure_future(self._pusher())
 
     async def _token_deadline(self, expires: int) -> None:
         """The token expires while connected: the connection ends with it (4001)."""
@@ -339,34 +362,38 @@ class Session:
         uid = self.ident.uid
         frame_room = s.max_events_frame_bytes - len(_EVENTS_HEAD) - len(_EVENTS_TAIL) + 1
         try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self.sent_upto < self.known_head and self.state == OPEN:
-                    room = s.window - (self.sent_upto - self.acked)
-                    room_bytes = s.window_bytes - self._inflight_bytes
-                    if room <= 0 or room_bytes <= 0:
-                        self._stalled()
-                        break  # wait for an ack
-                    items, overdue = await self.hub.store.events_after(
-                        uid, self.sent_upto, min(room, 500), self.hub.now(), min(frame_room, room_bytes))
-                    if not items or self.state != OPEN:
-                        break
-                    if overdue:
-                        self.hub.expire([(uid, seq) for seq in overdue])
-                    for item in items:
-                        self.sent_upto += 1
-                        size = f.byte_len(item) + 1
-                        self._inflight.append((self.sent_upto, size))
-                        self._inflight_bytes += size
-                    self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
-                    if self.sent_upto - self.acked >= s.window or self._inflight_bytes >= s.window_bytes:
-                        self._stalled()
+            # until caught up or out of credit; notify and on_ack start it again
+            while self.sent_upto < self.known_head and self.state == OPEN:
+                room = s.window - (self.sent_upto - self.acked)
+                room_bytes = s.window_bytes - self._inflight_bytes
+                if room <= 0 or room_bytes <= 0:
+                    self._stalled()
+                    break  # wait for an ack
+                items, overdue = await self.hub.store.events_after(
+                    uid, self.sent_upto, min(room, 500), self.hub.now(), min(frame_room, room_bytes))
+                if not items or self.state != OPEN:
+                    break
+                if overdue:
+                    self.hub.expire([(uid, seq) for seq in overdue])
+                for item in items:
+                    self.sent_upto += 1
+                    size = f.byte_len(item) + 1
+                    if self._inflight is None:
+                        self._inflight = collections.deque()
+                    self._inflight.append((self.sent_upto, size))
+                    self._inflight_bytes += size
+                self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
+                if self.sent_upto - self.acked >= s.window or self._inflight_bytes >= s.window_bytes:
+                    self._stalled()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("pusher failed for uid %s", uid)
+            self._pusher_task = None
             await self.close(Close.INTERNAL, "internal error")
+        finally:
+            if self._pusher_task is asyncio.current_task():
+                self._pusher_task = None
 
     def on_ack(self, seq: int) -> None:
         seq = min(seq, self.sent_upto)
@@ -375,10 +402,12 @@ class Session:
         self.hub.delivered += seq - self.acked
         self.acked = seq
         self._unstall()
-        while self._inflight and self._inflight[0][0] <= seq:
-            self._inflight_bytes -= self._inflight.popleft()[1]
-        if self.sent_upto < self.known_head:
-            self._wake.set()  # credit came back
+        inflight = self._inflight
+        while inflight and inflight[0][0] <= seq:
+            self._inflight_bytes -= inflight.popleft()[1]
+        if not inflight:
+            self._inflight = None
+        self._kick()  # credit came back
         self.hub.ack_later(self.ident, seq)  # type: ignore[arg-type]
 
     def _stalled(self) -> None:

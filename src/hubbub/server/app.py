@@ -1,4 +1,4 @@
-"""The ASGI application: WebSocket, backend API, SDK and demo pages on one port."""
+"""The HTTP application (ASGI): backend API, stats, SDK and demo pages; served beside /ws (server/run.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 
 from ..bus import open_bus
 from ..config import Settings
@@ -24,7 +24,6 @@ from ..store import open_store
 from . import backend, control, openapi
 from . import metrics as ops
 from .files import files_mount
-from .ws import websocket_endpoint
 
 log = logging.getLogger("hubbub.server")
 
@@ -111,7 +110,6 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", ops.metrics),
         Route("/stats", control.stats),
         Route("/control", control.control, methods=["POST"]),
-        WebSocketRoute("/ws", websocket_endpoint),
         Route("/backend", backend.endpoint, methods=["POST"]),
         Route("/openapi.json", openapi.spec),
         Route("/docs", openapi.docs_page),

@@ -1,57 +1,96 @@
-"""Running the server with uvicorn, in the foreground or (for tests and the demo) in a thread."""
+"""Running the server: aiohttp serves the WebSocket endpoint and hands every HTTP request to the
+Starlette app (server/asgi.py); in the foreground, or (for tests and the demo) in a thread."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
-from typing import Callable
+from typing import Any, Callable
 
-import uvicorn
+from aiohttp import web
 
 from ..config import Settings
+from . import asgi
 from .app import create_app
 from .control import remove_control_file, write_control_file
+from .ws import HUB, websocket_endpoint
+
+log = logging.getLogger("hubbub.server")
+
+SHUTDOWN_TIMEOUT = 5.0
+"""Seconds the open requests get to finish when the server stops."""
 
 
-def uvicorn_config(settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-        ws_max_size=settings.max_frame_bytes, ws_ping_interval=20.0, ws_ping_timeout=20.0,
-        lifespan="on", access_log=False,
-        # JSON logs: uvicorn's loggers go to the root logger and its JSON handler (see serve)
-        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
-        server_header=False, timeout_graceful_shutdown=5,
-    )
+def web_app(settings: Settings) -> tuple[web.Application, Any]:
+    """The aiohttp application and the Starlette app it serves HTTP with (which owns the hub)."""
+    http = create_app(settings)
+    hub = http.state.hub
+    app = web.Application(handler_args={"max_field_size": 16384})
+    app[HUB] = hub
+    app.router.add_get("/ws", websocket_endpoint)
+    app.router.add_route("*", "/{path:.*}", asgi.handler(http))
+    app.cleanup_ctx.append(asgi.lifespan(http))
+
+    async def close_sessions(_app: web.Application) -> None:
+        await hub.close_sessions()
+    app.on_shutdown.append(close_sessions)
+    return app, http
 
 
-class Server(uvicorn.Server):
-    """uvicorn's server, telling us the port it bound (port 0 picks a free one)."""
+class Server:
+    """One server on `settings.host:port`; `bound_port` tells the port (0 picks a free one)."""
 
     def __init__(self, settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
-        super().__init__(uvicorn_config(settings))
         self.settings = settings
+        self.app, self.http = web_app(settings)
         self.on_ready = on_ready
         self.bound_port = 0
+        self.should_exit = False
 
-    async def startup(self, sockets: list | None = None) -> None:  # type: ignore[override]
-        await super().startup(sockets)
-        for server in self.servers:
-            for sock in server.sockets:
-                self.bound_port = sock.getsockname()[1]
-                break
-        if self.started:  # tell the CLI where to send its writes (see control.py)
+    async def serve(self) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.settings.host, self.settings.port, backlog=2048)
+            try:
+                await site.start()
+            except OSError as exc:
+                raise OSError(f"could not serve on {self.settings.host}:{self.settings.port}: "
+                              f"{exc.strerror or exc}") from None
+            self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            # tell the CLI where to send its writes (see control.py)
             host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.settings.host, self.settings.host)
             host = f"[{host}]" if ":" in host and not host.startswith("[") else host
             write_control_file(self.settings.data_path, f"http://{host}:{self.bound_port}",
-                               self.config.app.state.operator_token)
-        if self.on_ready:
-            self.on_ready(self.bound_port)
+                               self.http.state.operator_token)
+            log.info("listening on %s:%d", self.settings.host, self.bound_port)
+            if self.on_ready:
+                self.on_ready(self.bound_port)
+            try:
+                while not self.should_exit:
+                    await asyncio.sleep(0.1)
+            finally:
+                remove_control_file(self.settings.data_path)
+        finally:
+            await runner.cleanup()
 
+    def run(self) -> None:
+        """Serve until SIGINT or SIGTERM, on uvloop when it is installed."""
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._exit)
+            await self.serve()
+        try:
+            import uvloop
+            uvloop.run(main())
+        except ImportError:
+            asyncio.run(main())
 
-    async def shutdown(self, sockets: list | None = None) -> None:  # type: ignore[override]
-        remove_control_file(self.settings.data_path)
-        await super().shutdown(sockets)
+    def _exit(self) -> None:
+        self.should_exit = True
 
 
 def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
@@ -73,6 +112,7 @@ class ThreadedServer:
         self.settings = settings
         self.server = Server(settings, self._ready)
         self._started = threading.Event()
+        self._failed: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -81,21 +121,29 @@ class ThreadedServer:
 
     def _run(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.loop.run_until_complete(self.server.serve())
-        self.loop.close()
+        try:
+            self.loop.run_until_complete(self.server.serve())
+        except BaseException as exc:  # surfaced by __enter__
+            self._failed = exc
+            self._started.set()
+        finally:
+            self.loop.close()
 
     def call(self, coro: "asyncio.Future | object", timeout: float = 30) -> object:
         """Run a coroutine on the server's loop from another thread and return its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
 
     @property
-    def app(self) -> "object":
-        return self.server.config.app
+    def app(self) -> Any:
+        """The Starlette app: `app.state.hub`, `app.state.admin`."""
+        return self.server.http
 
     def __enter__(self) -> str:
         self.thread.start()
         if not self._started.wait(30):
             raise RuntimeError("server did not start")
+        if self._failed is not None:
+            raise RuntimeError(f"server did not start: {self._failed}") from self._failed
         return f"http://{self.settings.host}:{self.server.bound_port}"
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,67 @@
+"""The WebSocket layer: compression only when the setting asks for it, and nothing running for an
+idle connection (its memory is what docs/architecture.md measures)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from hubbub.protocol.constants import Status
+
+from .test_integration import raw
+
+
+async def _extensions(server: Any) -> str:
+    """What the server answers a browser-like offer of permessage-deflate with."""
+    ws = await websockets.connect(server.ws_url)  # the websockets client offers permessage-deflate
+    try:
+        return ws.response.headers.get("Sec-WebSocket-Extensions", "")
+    finally:
+        await ws.close()
+
+
+async def test_compression_is_off_by_default(server: Any) -> None:
+    assert server.settings.ws_compression == "off"
+    assert await _extensions(server) == ""
+
+
+@pytest.mark.settings(ws_compression="deflate")
+async def test_compression_deflate_is_negotiated_and_frames_still_arrive(server: Any) -> None:
+    assert "permessage-deflate" in await _extensions(server)
+    ws, welcome = await raw(server, server.token("alice"))
+    assert welcome["t"] == "welcome" and "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+    server.token("bob")
+    await ws.send(json.dumps({"t": "send", "r": 1, "cid": "c1", "to": "bob", "message": "hi " * 200}))
+    assert json.loads(await ws.recv())["status"] == Status.SENT
+    await ws.close()
+
+
+async def test_an_idle_session_runs_no_task_and_holds_no_queue(server: Any) -> None:
+    bob_token = server.token("bob")
+    alice, _ = await raw(server, server.token("alice"))
+    bob, _ = await raw(server, bob_token)
+    await alice.send(json.dumps({"t": "send", "r": 1, "cid": "c1", "to": "bob", "message": "hello"}))
+    events = json.loads(await bob.recv())
+    while events["t"] != "events":
+        events = json.loads(await bob.recv())
+    await bob.send(json.dumps({"t": "ack", "seq": events["events"][-1]["seq"]}))
+    await asyncio.sleep(0.3)
+
+    def idle_state() -> dict[str, tuple[Any, ...]]:
+        return {s.ident.address: (s._writer_task, s._pusher_task, s._deadline, s._inflight, s._out)
+                for conns in server.hub.sessions.values() for s in conns.values()}
+    states = server.call(asyncio.sleep(0, idle_state()))
+    assert states["bob"] == (None, None, None, None, [])  # bob acknowledged all he got
+    assert states["alice"][:3] == (None, None, None) and states["alice"][4] == []  # alice did not ack
+    # and the pusher comes back when there is something to send
+    await alice.send(json.dumps({"t": "send", "r": 2, "cid": "c2", "to": "bob", "message": "again"}))
+    frame = json.loads(await bob.recv())
+    while frame["t"] != "events":
+        frame = json.loads(await bob.recv())
+    assert "again" in json.dumps(frame)
+    await alice.close()
+    await bob.close()
