@@ -25,7 +25,7 @@ from typing import Any
 import benchlib as bl
 from bare_servers import NAMES
 
-HUBBUB_SETTINGS: dict[str, str] = {}
+HUBBUB_SETTINGS = {"HUBBUB_AUTH_TIMEOUT": "120"}  # a loaded machine may reach an auth frame late
 
 
 async def load(server: bl.ServerProcess, counts: list[int], tokens: list[str] | None, offer: str | None,
@@ -41,7 +41,7 @@ async def load(server: bl.ServerProcess, counts: list[int], tokens: list[str] | 
     async def open_one(i: int) -> bl.RawWS:
         for attempt in range(5):
             try:
-                ws = await bl.open_ws(server.ws_url, offer)
+                ws = await bl.open_ws(server.ws_url, offer, timeout=60)
                 break
             except (OSError, asyncio.TimeoutError):
                 if attempt == 4:

@@ -192,6 +192,7 @@ class RawWS(asyncio.Protocol):
         self.host, self.path, self.offer = host, path, offer
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.opened.add_done_callback(_retrieved)  # a handshake given up on (timeout) may fail later
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.buf = bytearray()
         self.upgraded = False
@@ -308,6 +309,11 @@ class RawWS(asyncio.Protocol):
         self._write(0x8, struct.pack("!H", 1000))
         if self.transport is not None:
             self.transport.close()
+
+
+def _retrieved(fut: "asyncio.Future[None]") -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 async def open_ws(url: str, offer: str | None = BROWSER_DEFLATE, factory: type[RawWS] = RawWS,
