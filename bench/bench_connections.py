@@ -134,10 +134,16 @@ def main() -> None:
 def draw(ax: Any, results: dict[str, Any]) -> None:
     for name, r in results["servers"].items():
         xs = [s["connections"] for s in r["steps"]]
-        ax.plot(xs, [(s["rss_kb"] - r["rss_before_kb"]) / 1024 for s in r["steps"]], marker="o",
-                label=f"{name} ({r['steps'][-1]['kb_per_connection']:.0f} KiB/conn)")
+        ax.plot(xs, [s["kb_per_connection"] for s in r["steps"]], marker="o", label=name)
+    base = results.get("baseline")
+    if base:
+        xs = [s["connections"] for s in results["servers"][base]["steps"]]
+        ax.plot(xs, [1.25 * s["kb_per_connection"] for s in results["servers"][base]["steps"]], linestyle="--",
+                color="grey", label=f"1.25 x {base}")
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("idle authenticated connections")
-    ax.set_ylabel("server RSS growth (MiB)")
+    ax.set_ylabel("server RSS per connection (KiB)")
     ax.set_title("Memory per idle connection (loader offers permessage-deflate)")
     ax.legend()
 
