@@ -66,7 +66,7 @@ class Session:
     __slots__ = ("hub", "transport", "state", "ident", "key", "limiter", "strikes", "acked", "sent_upto",
                  "known_head", "_out", "_out_bytes", "_writing", "_inflight", "_inflight_bytes", "_feeding",
                  "_tasks", "_writer_task", "_pusher_task", "_sends", "opened", "close_reason", "_deadline",
-                 "_stall", "_admitted", "_pending")
+                 "_stall", "_admitted", "_pending", "_streaming")
 
     def __init__(self, hub: "Hub", transport: Transport) -> None:
         self.hub = hub
@@ -92,6 +92,7 @@ class Session:
         self._writer_task: asyncio.Task[None] | None = None
         self._pusher_task: asyncio.Task[None] | None = None
         self._deadline: asyncio.TimerHandle | None = None
+        self._streaming = False  # the welcome went out: events may follow
         self._sends: asyncio.Semaphore | None = None  # made by the first send
         self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
         self.opened = time.monotonic()
@@ -322,7 +323,7 @@ class Session:
         self.acked = self.sent_upto = after
         # a commit during the await above may have raised known_head already: never lower it
         self.known_head = max(self.known_head, head)
-        self._tasks.append(asyncio.ensure_future(self._token_deadline(ident.expires)))
+        self._token_deadline(ident.expires)
         s = self.hub.settings
         self.emit(f.encode({"t": "welcome", "v": PROTOCOL_VERSION, "uid": ident.uid, "address": ident.address,
                             "device": ident.device, "head": head, "after": after, "ts": self.hub.now(),
@@ -332,6 +333,7 @@ class Session:
                                        "max_message_bytes": s.max_message_bytes},
                             "ice": self.hub.calls.ice_servers(ident)}).decode())
         self.hub.calls.attached(ident, self.key)
+        self._streaming = True
         self._kick()
 
     # -- the event stream -----------------------------------------------------------------------
@@ -344,15 +346,23 @@ class Session:
 
     def _kick(self) -> None:
         """Start the pusher if there are events to send and it is not running."""
-        if self._pusher_task is None and self.state == OPEN and self.sent_upto < self.known_head:
+        if (self._pusher_task is None and self._streaming and self.state == OPEN
+                and self.sent_upto < self.known_head):
             self._pusher_task = asyncio.ensure_future(self._pusher())
 
-    async def _token_deadline(self, expires: int) -> None:
-        """The token expires while connected: the connection ends with it (4001)."""
-        while (left := expires - self.hub.now()) > 0:
-            await asyncio.sleep(min(left / 1000, 86400.0))
+    def _token_deadline(self, expires: int) -> None:
+        """The token expires while connected: the connection ends with it (4001). A timer, not a
+        task: an idle connection runs nothing (its memory is measured, docs/architecture.md)."""
+        if self.state != OPEN:
+            return
+        left = expires - self.hub.now()
+        if left > 0:  # in steps of at most a day: a far expiry needs no far timer
+            self._deadline = asyncio.get_running_loop().call_later(min(left / 1000, 86400.0),
+                                                                   self._token_deadline, expires)
+            return
+        self._deadline = None
         self.error("AUTHFAIL", "token expired")
-        await self.close(Close.AUTHFAIL, "AUTHFAIL: token expired")
+        self.hub.spawn(self.close(Close.AUTHFAIL, "AUTHFAIL: token expired"))
 
     async def _pusher(self) -> None:
         """Send the log after `sent_upto` in frames capped in bytes, within the window of events and
