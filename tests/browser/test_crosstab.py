@@ -131,6 +131,15 @@ def _stream_with(hub: Harness, disrupt: str) -> None:
                 pending: s.pending.size, status: s.status, committed: s.committedSeq, term: s.term, known: s.knownTerm,
                 conn: s.connected, last: hubbubExample.shown.filter(x => x.text.startsWith('in')).slice(-2).map(x => x.text)}; }""") for x in live]
             raise AssertionError(f"not all of bob's messages: {state}")
+    # alice's own messages may sit in her log after bob's last one (her sends can outlast his
+    # stream): wait until the tab that lived through it all has applied them too
+    try:
+        wait_for(lambda: len(set(survivor.shown("out"))) >= STREAM, 30, "the survivor shows all of alice's own")
+    except AssertionError:
+        st = survivor.js("() => { const s = mesibo._session; return {applied: s.applied, committed: s.committedSeq, "
+                         "pending: [...s.pending.keys()], leader: s.isLeader}; }")
+        missing = sorted(set(f"out{i}" for i in range(STREAM)) - set(survivor.shown("out")))
+        raise AssertionError(f"survivor is missing {missing}; its session: {st}; head {alice_head(live)}")
     time.sleep(0.3)
     # at the peer: each of alice's messages exactly once
     got = bob.shown("out")
