@@ -7,7 +7,7 @@ export const sdk = require('../../src/hubbub/sdk/mesibo.js');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(pred, ms = 3000, what = 'condition') {
+export async function until(pred, ms = 10000, what = 'condition') {
   const t0 = Date.now();
   while (!(await pred())) {
     if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
