@@ -88,6 +88,8 @@ class Settings:
     token_expiry_minutes: int = _s(525600, "user access token lifetime when the backend names none (minutes)",
                                    min=1, max=100 * 525600)
     max_history_page: int = _s(200, "most messages one history request returns", min=1, max=10_000)
+    max_history_bytes: int = _s(256 * 1024, "largest history answer, in bytes of its messages (at least one message "
+                                "goes, whatever its size; the rest waits for the next page)", min=1024, max=64 * MiB)
     max_group_members: int = _s(1000, "most members of one group", min=1, max=1_000_000)
     max_groups_per_user: int = _s(100, "most groups one user may have created (and not deleted) at once",
                                   min=1, max=1_000_000)

@@ -401,6 +401,30 @@ async def test_history_page_limit_edge(harness: Harness) -> None:
     assert len(capped["messages"]) == 3 and capped["more"]
 
 
+@pytest.mark.settings(max_history_bytes=4096, max_message_bytes=8192)
+async def test_history_answer_is_capped_in_bytes_and_pages_on(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    sizes = [1500, 1500, 900, 5000, 100]  # oldest first
+    for i, n in enumerate(sizes):
+        await alice.request("send", cid=f"b{i}", to="bob", message=str(i) * n)
+    got: list[str] = []
+    before = None
+    pages = []
+    while True:
+        page = await alice.request("history", peer="bob", limit=50, **({"before": before} if before else {}))
+        texts = [m["message"] for m in page["messages"]]
+        assert texts, "every page holds at least one message"
+        assert sum(len(t) for t in texts) <= 4096 or len(texts) == 1, "over the byte cap only when alone"
+        pages.append(len(texts))
+        got += texts
+        if not page["more"]:
+            break
+        before = page["messages"][-1]["mid"]
+    assert [t[0] for t in got] == ["4", "3", "2", "1", "0"], "newest first, each once, nothing skipped"
+    assert pages == [1, 1, 2, 1]  # 100; 5000 alone (over the cap); 900 + 1500; 1500
+
+
 @pytest.mark.settings(max_group_members=3)
 async def test_group_member_limit_edge(harness: Harness) -> None:
     alice = await harness.device("alice")

@@ -468,6 +468,13 @@ class Hub:
             except LookupError:
                 raise ProtocolError("NOTFOUND", f"no user {fr.peer!r}") from None
         messages, more = await self.store.history(ident.app_id, ident.uid, peer, fr.gid, fr.before, limit)
+        # the answer is capped in bytes too (it waits in the send buffer like any frame): the newest
+        # messages that fit, at least one; the reader pages on from the oldest it got
+        room = self.settings.max_history_bytes
+        for n, m in enumerate(messages):
+            room -= len(f.encode(m))
+            if room < 0 and n:
+                return {"messages": messages[:n], "more": True}
         return {"messages": messages, "more": more}
 
     # -- presence -------------------------------------------------------------------------------
