@@ -67,6 +67,9 @@ class Settings:
                            min=1, max=4096 * MiB)
     window_timeout: float = _s(60.0, "seconds a device may hold a full window unacknowledged before it is closed",
                                min=0.01, max=24 * 3600.0)
+    sends_in_flight_bytes: int = _s(1024 * 1024, "bytes of one connection's sends held until they are answered; "
+                                    "beyond it the connection's further frames wait (one send always goes)",
+                                    min=1024, max=1024 * MiB)
     max_events_frame_bytes: int = _s(256 * 1024, "largest events frame, in bytes (an event larger than it goes alone)",
                                      min=1, max=64 * MiB)
     rate_limit: float = _s(1000.0, "frames per second a connection may send, sustained", min=0.001, max=1e6)

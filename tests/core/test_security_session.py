@@ -400,3 +400,53 @@ async def test_item21_a_frame_dropped_for_rate_is_not_parsed(harness: Harness) -
     await alice.feed('{"t":"ping","r":77,"x":' + "[" * 20000 + " not even json")
     res = await alice.next_of("res")
     assert res["r"] == 77 and res["error"] == "RATELIMIT"
+
+
+@pytest.mark.settings(sends_in_flight_bytes=10_000)
+async def test_sends_in_flight_are_bounded_in_bytes(harness: Harness) -> None:
+    """Pipelined sends are held until answered: at most sends_in_flight_bytes of them, then the
+    connection's further frames wait; all are answered in the end."""
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    gate = asyncio.Event()
+    inside = [0, 0]  # now, most
+    real = harness.hub.send
+
+    async def slow(*a: Any, **kw: Any) -> Any:
+        inside[0] += 1
+        inside[1] = max(inside)
+        await gate.wait()
+        try:
+            return await real(*a, **kw)
+        finally:
+            inside[0] -= 1
+    harness.hub.send = slow  # type: ignore[method-assign]
+    text = "x" * 3000  # a frame of about 3.1 KB: three fit in 10,000 bytes, a fourth does not
+
+    async def receive_loop() -> None:  # as the I/O layer feeds frames: one after the other
+        for i in range(10):
+            await alice.feed({"t": "send", "r": 100 + i, "cid": f"big{i}", "to": "bob", "message": text})
+    feeding = asyncio.ensure_future(receive_loop())
+    for _ in range(200):
+        if inside[0] == 3:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    assert inside[1] == 3, f"{inside[1]} sends held at once"
+    assert alice.session._sends is not None and alice.session._sends.in_flight[1] <= 10_000
+    gate.set()
+    await asyncio.wait_for(feeding, 10)
+    answers = set()
+    while len(answers) < 10:
+        res = await alice.next_of("res")
+        assert res["ok"], res
+        answers.add(res["r"])
+    assert answers == set(range(100, 110))
+
+
+@pytest.mark.settings(sends_in_flight_bytes=1024, max_message_bytes=60_000, max_frame_bytes=65_536)
+async def test_one_send_larger_than_the_budget_still_goes(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    await harness.token("bob")
+    res = await alice.request("send", cid="huge", to="bob", message="y" * 50_000)
+    assert res["ok"] and res["status"] >= 1

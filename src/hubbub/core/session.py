@@ -23,6 +23,7 @@ from ..protocol import frames as f
 from ..protocol.constants import PROTOCOL_VERSION, Close
 from ..protocol.errors import ProtocolError
 from ..store.base import TokenInfo
+from .credit import Credit
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -93,7 +94,7 @@ class Session:
         self._pusher_task: asyncio.Task[None] | None = None
         self._deadline: asyncio.TimerHandle | None = None
         self._streaming = False  # the welcome went out: events may follow
-        self._sends: asyncio.Semaphore | None = None  # made by the first send
+        self._sends: Credit | None = None  # made by the first send
         self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
         self.opened = time.monotonic()
         self.close_reason = ""
@@ -153,12 +154,14 @@ class Session:
             return
         if type(frame) is f.Send:
             # sends are committed concurrently but enqueued in arrival order (see Store.send)
+            # and held in memory until answered: at most `window` of them and `sends_in_flight_bytes`
             if self._sends is None:
-                self._sends = asyncio.Semaphore(self.hub.settings.window)
+                self._sends = Credit(self.hub.settings.window, self.hub.settings.sends_in_flight_bytes)
             sends = self._sends
-            await sends.acquire()
+            size = f.byte_len(text) if isinstance(text, str) else len(text)
+            await sends.acquire(size)
             task = asyncio.ensure_future(self._call(handler, frame))
-            task.add_done_callback(lambda _t: sends.release())
+            task.add_done_callback(lambda _t: sends.release(size))
             return
         await self._call(handler, frame)
 
