@@ -1,0 +1,260 @@
+"""Scale-out resilience with real processes: a node SIGKILLed mid-stream, Redis restarted under load.
+
+Twenty pairs of Python clients stream messages through the balancer, senders and receivers on
+different nodes. What is counted at the end: every message answered SENT arrives at its receiver
+exactly once, in the order its sender sent it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from hubbub.client import Client
+from tests.conftest import need_service
+
+from .cluster import Cluster
+
+pytestmark = pytest.mark.timeout(240)
+
+PAIRS = 20
+WINDOW = 8  # sends in flight per sender
+
+
+@dataclass
+class Pair:
+    index: int
+    sender: Client
+    receiver: Client
+    answered: list[int] = field(default_factory=list)   # message numbers answered SENT, in answer order
+    dups: int = 0                                        # answers to a resend the server had stored already
+    got: list[int] = field(default_factory=list)         # message numbers the receiver got, in order
+    sent_next: int = 0
+
+
+def node_of(cluster: Cluster, client: Client) -> int | None:
+    assert cluster.balancer is not None and client.connection is not None
+    return cluster.balancer.backend_of(client.connection.local_address[1])
+
+
+async def wait_until(pred: Callable[[], bool], timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not pred():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class Load:
+    """20 pairs streaming through the balancer; `run_until(n)` sends until each sender has sent n."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.pairs: list[Pair] = []
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    async def connect(self) -> None:
+        c = self.cluster
+        tokens = [(c.token(f"s{i}", "d"), c.token(f"r{i}", "d")) for i in range(PAIRS)]
+        for i, (st, rt) in enumerate(tokens):
+            # connected one after the other through the round robin: s_i and r_i land on adjacent nodes
+            sender = Client(c.ws_url, st, c.appid, backoff_min=0.05, backoff_max=0.5)
+            await sender.connect()
+            receiver = Client(c.ws_url, rt, c.appid, backoff_min=0.05, backoff_max=0.5)
+            await receiver.connect()
+            self.pairs.append(Pair(i, sender, receiver))
+        for p in self.pairs:
+            assert node_of(c, p.sender) != node_of(c, p.receiver), f"pair {p.index} on one node"
+            self.tasks.append(asyncio.ensure_future(self._receive(p)))
+            self.tasks.append(asyncio.ensure_future(self._drain(p.sender)))
+
+    async def _receive(self, p: Pair) -> None:
+        async for e in p.receiver.events():
+            if e.get("k") == "msg":
+                assert e["from"] == f"s{p.index}", e
+                p.got.append(int(e["message"]))
+
+    async def _drain(self, c: Client) -> None:
+        async for _e in c.events():  # the sender's statuses: applied (and acknowledged), not kept
+            pass
+
+    async def send_until(self, n: int) -> None:
+        """Each sender sends messages up to number n, WINDOW in flight, and waits for every answer."""
+        await asyncio.gather(*(self._stream(p, n) for p in self.pairs))
+
+    async def _stream(self, p: Pair, n: int) -> None:
+        inflight: set[asyncio.Task[None]] = set()
+        while p.sent_next < n:
+            while len(inflight) >= WINDOW:
+                _done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+            inflight.add(asyncio.ensure_future(self._send(p, p.sent_next)))
+            p.sent_next += 1
+            await asyncio.sleep(0)  # the send task transmits before the next one is made: in order
+        if inflight:
+            await asyncio.gather(*inflight)
+
+    async def _send(self, p: Pair, k: int) -> None:
+        res = await p.sender.send(f"r{p.index}", str(k), cid=f"s{p.index}-{k}")
+        assert res["status"] == 1, res
+        p.answered.append(k)
+        p.dups += bool(res.get("dup"))
+
+    def answered(self) -> int:
+        return sum(len(p.answered) for p in self.pairs)
+
+    async def check_delivery(self, timeout: float = 90) -> None:
+        """Every answered message arrives exactly once, in send order (waits for stragglers first)."""
+        await wait_until(lambda: all(len(p.got) >= len(p.answered) for p in self.pairs), timeout,
+                         "every answered message at its receiver: " + self.summary())
+        await asyncio.sleep(0.5)  # time for a doubled message to show up
+        for p in self.pairs:
+            lost = sorted(set(p.answered) - set(p.got))
+            doubled = sorted(k for k in set(p.got) if p.got.count(k) > 1)
+            assert not lost, f"pair {p.index}: {len(lost)} messages answered SENT never arrived: {lost[:20]}"
+            assert not doubled, f"pair {p.index}: delivered twice: {doubled[:20]}"
+            assert p.got == sorted(p.got), f"pair {p.index}: out of the sender's order: {p.got}"
+            assert set(p.got) <= set(range(p.sent_next)), f"pair {p.index}: messages nobody sent"
+
+    def summary(self) -> str:
+        return ", ".join(f"{p.index}: {len(p.got)}/{len(p.answered)}" for p in self.pairs)
+
+    async def close(self) -> None:
+        for p in self.pairs:
+            await p.sender.close()
+            await p.receiver.close()
+        for t in self.tasks:
+            t.cancel()
+        for t in self.tasks:
+            with contextlib.suppress(BaseException):
+                await t
+
+
+@pytest.fixture
+async def load(cluster: Cluster) -> Any:
+    lo = Load(cluster)
+    try:
+        yield lo
+    finally:
+        await lo.close()
+
+
+async def test_node_sigkilled_under_load_loses_and_doubles_nothing(cluster: Cluster, load: Load) -> None:
+    await load.connect()
+    victim = 0
+    on_victim = [p for p in load.pairs for c in (p.sender, p.receiver) if node_of(cluster, c) == victim]
+    assert len(on_victim) >= 10, "the victim holds a third of the clients"
+    streaming = asyncio.ensure_future(load.send_until(120))
+    # mid-stream: once a third of the messages are answered, the victim dies without a word
+    await wait_until(lambda: load.answered() >= PAIRS * 40 or streaming.done(), 120, "a third answered")
+    assert not streaming.done(), "the stream ended before the kill"
+    os.kill(cluster.nodes[victim].pid, signal.SIGKILL)
+    killed_at = load.answered()
+    await asyncio.wait_for(streaming, 180)
+    assert cluster.nodes[victim].wait(10) == -signal.SIGKILL
+    moved = {c for p in load.pairs for c in (p.sender, p.receiver) if c.reconnects}
+    assert len(moved) >= 10, f"the victim's clients reconnected ({len(moved)} did)"
+    for c in moved:
+        assert node_of(cluster, c) not in (victim, None), "they landed on a live node"
+    assert load.answered() == PAIRS * 120 > killed_at, "every send answered, some after the kill"
+    await load.check_delivery()
+    print(f"killed after {killed_at} answers; {len(moved)} clients moved; "
+          f"{sum(p.dups for p in load.pairs)} resends answered as already stored")
+
+
+# -- Redis restarted under load ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateRedis:
+    """A redis-server of this test's own (never the shared one), started and stopped at will."""
+
+    def __init__(self, binary: str, folder: Path) -> None:
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except (redis.RedisError, OSError):
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        need_service("redis-server is not installed (a private one is restarted; the shared one never is)")
+    assert binary is not None
+    r = PrivateRedis(binary, tmp_path)
+    r.start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+async def test_redis_restarted_under_load_delivery_resumes_nothing_lost(
+        cluster_factory: Callable[..., Cluster], private_redis: PrivateRedis) -> None:
+    cluster = cluster_factory(3, bus_url=private_redis.url)
+    load = Load(cluster)
+    try:
+        await load.connect()
+        streaming = asyncio.ensure_future(load.send_until(40))
+        await wait_until(lambda: load.answered() >= PAIRS * 15 or streaming.done(), 120, "a part answered")
+        assert not streaming.done(), "the stream ended before Redis went away"
+        await asyncio.to_thread(private_redis.stop)  # all bus state gone (no save, no AOF)
+        stopped_at = load.answered()
+        # the stream ends while Redis is away (sends are answered from the store, wake-ups to the
+        # other nodes are lost): only the nodes' resync from the store can deliver its tail
+        await asyncio.wait_for(streaming, 180)
+        away = load.answered() - stopped_at
+        assert away > 0, "sends answered while Redis was away"
+        await asyncio.to_thread(private_redis.start)  # the same port, empty
+        # delivery resumes (a generous deadline: the bus is a hint, each node resyncs from the store)
+        await load.check_delivery(timeout=60)
+        # and the stream goes on across nodes through the new Redis, nothing lost
+        await asyncio.wait_for(load.send_until(80), 180)
+        assert load.answered() == PAIRS * 80
+        await load.check_delivery(timeout=60)
+        print(f"{away} sends answered while Redis was away")
+    finally:
+        await load.close()
