@@ -23,7 +23,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 import websockets
 
@@ -82,15 +82,16 @@ def start(kind: str, tmp: Path, pairs: int) -> tuple[bl.ServerProcess, list[tupl
 
 # -- one sender/receiver pair per protocol ----------------------------------------------------------
 
-async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Deliver) -> tuple[Send, Callable[[], Awaitable[None]]]:
-    """Hubbub's protocol (the relay speaks the same frames)."""
-    async def connect(token: str) -> Any:
+async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Deliver,
+                  receiver_url: str | None = None) -> tuple[Send, Callable[[], Awaitable[None]]]:
+    """Hubbub's protocol (the relay speaks the same frames); the receiver on another node if given."""
+    async def connect(token: str, url: str) -> Any:
         ws = await websockets.connect(url, max_size=2**22, compression=None)
         await ws.send(bl.auth_frame(token))
         welcome = json.loads(await ws.recv())
         assert welcome["t"] == "welcome", welcome
         return ws
-    s, r = await connect(sender), await connect(receiver)
+    s, r = await connect(sender, url), await connect(receiver, receiver_url or url)
     credit = asyncio.Semaphore(WINDOW)
 
     async def answers() -> None:
@@ -178,9 +179,13 @@ async def socketio_pair(url: str, sender: str, receiver: str, to: str,
 
 # -- the load ---------------------------------------------------------------------------------------
 
-async def run_load(kind: str, url: str, tokens: list[tuple[str, str]], seconds: float, rate: float | None,
-                   server_pid: int, label: str) -> dict[str, Any]:
-    """Each sender sends to its receiver, paced to `rate` in total (None: as fast as the window allows)."""
+async def run_load(kind: str, url: str | Sequence[tuple[str, str]], tokens: list[tuple[str, str]], seconds: float,
+                   rate: float | None, probe: bl.CpuProbe, label: str) -> dict[str, Any]:
+    """Each sender sends to its receiver, paced to `rate` in total (None: as fast as the window allows).
+
+    `url` is the server's, or per pair the (sender's, receiver's) node; `probe` counts the CPU of
+    the processes that serve the load (per group in `cpu_us_per_delivery`, their sum in
+    `server_cpu_us_per_delivery`)."""
     pairs = len(tokens)
     latencies: list[float] = []
     delivered = 0
@@ -192,9 +197,13 @@ async def run_load(kind: str, url: str, tokens: list[tuple[str, str]], seconds: 
 
     opener = socketio_pair if kind == "socketio" else ws_pair
     links = []
+    urls = [(url, url)] * pairs if isinstance(url, str) else list(url)
     for i, (s, r) in enumerate(tokens):
         to = f"r{i}" if kind == "hubbub" else r
-        links.append(await opener(url, s, r, to, deliver))
+        if urls[i][0] == urls[i][1]:
+            links.append(await opener(urls[i][0], s, r, to, deliver))
+        else:
+            links.append(await ws_pair(urls[i][0], s, r, to, deliver, receiver_url=urls[i][1]))
     stop = asyncio.Event()
 
     async def sender(send: Send) -> None:
@@ -212,13 +221,15 @@ async def run_load(kind: str, url: str, tokens: list[tuple[str, str]], seconds: 
     tasks = [asyncio.ensure_future(sender(send)) for send, _close in links]
     await asyncio.sleep(1.0)  # warm up
     latencies.clear()
-    base, t0, cpu0 = delivered, time.perf_counter(), bl.cpu_seconds(server_pid)
+    base, t0 = delivered, time.perf_counter()
+    probe.start()
     progress = bl.Progress(label, int(seconds * 10))
     for _ in range(int(seconds * 10)):
         await asyncio.sleep(0.1)
         progress.advance()
     count, elapsed = delivered - base, time.perf_counter() - t0
-    cpu = bl.cpu_seconds(server_pid) - cpu0
+    cpus = probe.stop()
+    cpu = sum(cpus.values())
     sample = sorted(latencies)
     stop.set()
     for t in tasks:
@@ -235,6 +246,7 @@ async def run_load(kind: str, url: str, tokens: list[tuple[str, str]], seconds: 
             "latency_cdf_ms": [round(1000 * sample[int(q * (len(sample) - 1))], 3) for q in
                                [i / 100 for i in range(101)]] if sample else [],
             "server_cpu_us_per_delivery": round(1e6 * cpu / count, 1) if count else None,
+            "cpu_us_per_delivery": {k: round(1e6 * v / count, 1) if count else None for k, v in cpus.items()},
             "server_cpu_percent": round(100 * cpu / elapsed, 1)}
 
 
@@ -243,7 +255,8 @@ def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[s
         server, tokens = start(kind, Path(tmp), pairs)
         try:
             label = f"{kind} " + (f"at {rate:.0f}/s" if rate else "at full speed")
-            return asyncio.run(run_load(kind, server.ws_url, tokens, seconds, rate, server.pid, label))
+            probe = bl.CpuProbe({"server": lambda: bl.process_tree(server.pid)})
+            return asyncio.run(run_load(kind, server.ws_url, tokens, seconds, rate, probe, label))
         finally:
             server.stop()
 

@@ -65,6 +65,84 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and every process descended from it (a server's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def processes_named(comm: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every process on this machine whose name is `comm`."""
+    out = []
+    for path in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if path.read_text().strip() == comm:
+                out.append((int(path.parent.name), (path.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                            .decode(errors="replace").strip()))
+        except OSError:
+            continue
+    return out
+
+
+def postgres_processes(database: str) -> dict[str, list[int]]:
+    """The PostgreSQL processes on this machine that work for `database`: its backends (their title
+    names the database) and the server's own processes (postmaster, WAL writer, checkpointer...),
+    which every database shares. Empty when PostgreSQL runs elsewhere."""
+    backends, shared = [], []
+    for pid, cmd in processes_named("postgres"):
+        words = cmd.split()
+        if not cmd.startswith("postgres:"):
+            shared.append(pid)  # the postmaster
+        elif database in words:
+            backends.append(pid)
+        elif not any(w.startswith("127.") or w.startswith("[local]") or "(" in w for w in words):
+            shared.append(pid)  # a background process: no client address in its title
+    return {"backends": backends, "shared": shared}
+
+
+class CpuProbe:
+    """CPU seconds of named groups of processes between `start()` and `stop()`.
+
+    Each group is a function listing its pids, asked at both ends: a process that appears meanwhile
+    (a new pooled connection's backend) counts all its CPU, one that exits is lost (none should).
+    """
+
+    def __init__(self, groups: dict[str, Callable[[], Sequence[int]]]) -> None:
+        self.groups = groups
+        self.before: dict[str, dict[int, float]] = {}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
+        for name, pids in self.groups.items():
+            out[name] = {}
+            for pid in pids():
+                try:
+                    out[name][pid] = cpu_seconds(pid)
+                except (OSError, IndexError):
+                    pass
+        return out
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per group since start()."""
+        after = self._read()
+        return {name: sum(cpu - self.before.get(name, {}).get(pid, 0.0) for pid, cpu in after[name].items())
+                for name in self.groups}
+
+
 def pct(values: Sequence[float], p: float) -> float | None:
     """The p-th percentile (nearest rank) of values, or None when there are none."""
     if not values:
@@ -146,7 +224,7 @@ def make_tokens(data: Path, addresses: Sequence[str], env: dict[str, str] | None
     from hubbub.core.admin import AdminError
 
     async def run() -> list[str]:
-        settings = Settings.load(env={}, data_dir=str(data))
+        settings = Settings.load(env=env or {}, data_dir=str(data))
         async with offline_admin(settings) as admin:
             try:
                 app = await admin.app_named("bench")

@@ -66,3 +66,29 @@ def test_bench_group_writes_counts_bytes_per_change(tmp_path: Path) -> None:
     assert r["members"] == 31 and r["changes"] == 3
     assert 0 < r["rename_bytes_per_member"] < 400, "a rename writes a small event per member, not the list"
     assert r["create_bytes"] > 0 and r["member_change_bytes"] > 0
+
+
+def test_bench_scale_counts_the_cpu_of_every_process(tmp_path: Path, pg_database: str | None, redis_url: str) -> None:
+    from tests.conftest import PG_SERVER, need_service
+    if pg_database is None:
+        need_service(f"PostgreSQL at {PG_SERVER}")
+    pytest.importorskip("matplotlib")
+    r = run_bench("bench_scale.py", tmp_path, "--pairs", "2", "--seconds", "0.5", "--postgres", PG_SERVER,
+                  "--redis", redis_url, "--plot", str(tmp_path / "cpu.png"), timeout=400)
+    assert set(r["configs"]) == {"sqlite", "pg1", "pg2"}
+    sys.path.insert(0, str(BENCH))
+    import benchlib
+    local_postgres = bool(benchlib.processes_named("postgres"))
+    for config, run in r["configs"].items():
+        for load in ("full_speed", "paced"):
+            assert run[load]["deliveries_per_s"] > 0 and run[load]["samples"] > 0, (config, load)
+            parts = run[load]["cpu_us_per_delivery"]
+            hubbubs = [k for k in parts if k.startswith("hubbub")]
+            assert len(hubbubs) == (2 if config == "pg2" else 1), parts
+            assert all(parts[k] > 0 for k in hubbubs), parts
+            if config != "sqlite":
+                assert "redis" in parts and "postgres_shared" in parts
+                if local_postgres:  # its processes are visible here: the run's own backends are counted
+                    assert parts["postgres"] > 0, parts
+    assert set(r["cpu_ratio_to_sqlite"]) == {"pg1", "pg2"}
+    assert (tmp_path / "cpu.png").stat().st_size > 1000
