@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -26,13 +27,19 @@ def need_service(reason: str) -> None:
     pytest.skip(reason)
 
 
-async def _pg_execute(url: str, sql: str) -> None:
+def _pg_execute(url: str, sql: str) -> None:
+    """Run one statement, on a loop of its own in a thread: the caller's thread may run a loop already
+    (the sync Playwright API keeps one running while the browser tests' `chromium` fixture is open)."""
     import asyncpg
-    conn = await asyncpg.connect(url, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +47,7 @@ def pg_database() -> Iterator[str | None]:
     """The URL of a database made for this test session (dropped after), or None without a server."""
     name = "hubbub_t_" + secrets.token_hex(6)
     try:
-        asyncio.run(_pg_execute(PG_SERVER, f"CREATE DATABASE {name}"))
+        _pg_execute(PG_SERVER, f"CREATE DATABASE {name}")
     except (OSError, ImportError, asyncio.TimeoutError) as exc:
         print(f"PostgreSQL at {PG_SERVER} unavailable: {exc}")
         yield None
@@ -48,7 +55,7 @@ def pg_database() -> Iterator[str | None]:
     try:
         yield PG_SERVER.rsplit("/", 1)[0] + "/" + name
     finally:
-        asyncio.run(_pg_execute(PG_SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _pg_execute(PG_SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -58,11 +65,11 @@ def pg_url(pg_database: str | None) -> Iterator[str]:
         need_service(f"PostgreSQL at {PG_SERVER}")
     assert pg_database is not None
     schema = "t_" + secrets.token_hex(6)
-    asyncio.run(_pg_execute(pg_database, f"CREATE SCHEMA {schema}"))
+    _pg_execute(pg_database, f"CREATE SCHEMA {schema}")
     try:
         yield f"{pg_database}?search_path={schema}"
     finally:
-        asyncio.run(_pg_execute(pg_database, f"DROP SCHEMA {schema} CASCADE"))
+        _pg_execute(pg_database, f"DROP SCHEMA {schema} CASCADE")
 
 
 REDIS_SERVER = os.environ.get("HUBBUB_TEST_REDIS", "redis://127.0.0.1:6379/0")
