@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from hubbub.calls.machine import (GRACE, RING, CallError, Calls, Emit, Party, Record, StartTimer, StopTimer,
-                                  Target)
+from hubbub.calls.directory import Directory
+from hubbub.calls.machine import (GRACE, RING, CallError, Calls, Emit, Party, Record, Share, StartTimer, StopTimer,
+                                  Target, from_wire, to_wire)
 from hubbub.protocol.constants import CallStatus as S
 
 ALICE, BOB, CAROL = Party(1, "alice"), Party(2, "bob"), Party(3, "carol")
@@ -171,3 +173,79 @@ def test_ice_settings_are_checked_and_credentials_expire_with_the_ttl() -> None:
     assert fixed == [{"urls": ["turns:t:5349"], "username": "u", "credential": "p"}]
     user, _ = ice.turn_credential("k", "bob", 1000, 60)
     assert user == "1060:bob"
+
+
+# -- across nodes --------------------------------------------------------------------------------
+
+def test_busy_and_invalidstate_for_users_in_a_call_held_by_another_node() -> None:
+    m = Calls(30, 5)
+    status, fx = m.place(8, CAROL, "c1", Target(BOB, online=("p",), callee_busy=True), True, 1100)
+    assert status == S.BUSY and [r.status for r in records(fx)] == [S.BUSY] and not m.calls
+    status, fx = m.place(9, CAROL, "c1", Target(BOB, online=("p",), caller_busy=True), True, 1100)
+    assert status == S.INVALIDSTATE and fx == []
+
+
+def test_every_change_of_a_live_call_is_shared_and_its_end_too() -> None:
+    m = Calls(30, 5)
+    shared = [e.call.state for e in ring(m) if isinstance(e, Share)]
+    assert shared == ["ringing"]
+    assert [e.call.callee_key for e in m.answer(7, BOB.uid, "web", 2000) if isinstance(e, Share)] == ["web"]
+    assert [e.call.state for e in m.hangup(7, ALICE.uid, "a1", 3000) if isinstance(e, Share)] == ["ended"]
+    _, fx = m.place(9, ALICE, "a1", Target(BOB, online=()), True, 4000)  # never live: nothing to share
+    assert not [e for e in fx if isinstance(e, Share)]
+
+
+def test_a_call_travels_between_nodes_whole() -> None:
+    m = Calls(30, 5)
+    ring(m)
+    m.answer(7, BOB.uid, "web", 2000)
+    call = m.calls[7]
+    again = from_wire(json.loads(json.dumps(to_wire(call))))
+    assert (again.callid, again.caller, again.caller_key, again.callee, again.callee_key, again.video,
+            again.placed, again.state, again.answered) == (7, ALICE, "a1", BOB, "web", True, 1000, "answered", 2000)
+
+
+@pytest.mark.parametrize("answered,status", [(True, S.COMPLETE), (False, S.UNREACHABLE)])
+def test_abandon_ends_a_call_whose_node_died(answered: bool, status: int) -> None:
+    m = Calls(30, 5)
+    ring(m)
+    if answered:
+        m.answer(7, BOB.uid, "web", 2000)
+    copy = from_wire(to_wire(m.calls[7]))  # what another node knows of it
+    fx = Calls.abandon(copy, 12_400)
+    assert not [e for e in fx if isinstance(e, (StartTimer, StopTimer, Share))]
+    assert [(r.status, r.duration) for r in records(fx)] == [(status, 10 if answered else 0)]
+    to_bob = [(k, s, fr["status"], fr.get("elsewhere")) for k, s, fr in frames(fx, BOB.uid)]
+    if answered:
+        assert to_bob == [("web", None, status, None), (None, "web", status, True)]
+    else:
+        assert to_bob == [(None, None, status, None)]
+    assert copy.state == "ended"
+
+
+def test_directory_routes_knows_who_is_busy_and_forgets_silent_owners() -> None:
+    m = Calls(30, 5)
+    ring(m)
+    d = Directory(timeout=2.0)
+    d.put("n1", from_wire(to_wire(m.calls[7])), now=100.0)
+    assert d.owner(7) == "n1" and d.owner(8) is None
+    assert d.busy(ALICE.uid) and d.busy(BOB.uid) and not d.busy(CAROL.uid)
+    assert d.of_user(BOB.uid).call.callid == 7  # type: ignore[union-attr]
+    assert d.orphans({"n1"}, 200.0) == []       # its owner is alive
+    assert d.orphans(set(), 101.0) == []        # silent, but described less than `timeout` ago
+    (gone,) = d.orphans(set(), 102.5)
+    assert gone.owner == "n1" and d.calls == {} and d.by_user == {}
+    d.put("n1", from_wire(to_wire(m.calls[7])), now=300.0)
+    assert d.drop(7) is not None and not d.busy(ALICE.uid) and d.drop(7) is None
+
+
+def test_directory_a_user_in_a_new_call_is_not_freed_by_the_old_ones_end() -> None:
+    d = Directory(timeout=2.0)
+    m = Calls(30, 5)
+    ring(m)
+    d.put("n1", from_wire(to_wire(m.calls[7])), now=1.0)
+    m.hangup(7, ALICE.uid, "a1", 1500)
+    _, _ = m.place(8, ALICE, "a1", Target(CAROL, online=("c1",)), True, 1600)
+    d.put("n2", from_wire(to_wire(m.calls[8])), now=2.0)  # alice's next call, on another node
+    d.drop(7)  # the old call's end arrives late
+    assert d.owner(8) == "n2" and d.busy(ALICE.uid) and not d.busy(BOB.uid)

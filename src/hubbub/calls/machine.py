@@ -85,6 +85,13 @@ class StopTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """The call changed (placed, answered, ended): tell the other nodes what it is now (see directory.py)."""
+
+    call: Call
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """The call is over: store its call-record message in both users' logs."""
 
@@ -93,7 +100,7 @@ class Record:
     duration: int  # seconds answered, 0 if never answered
 
 
-Effect = Union[Emit, StartTimer, StopTimer, Record]
+Effect = Union[Emit, StartTimer, StopTimer, Share, Record]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +109,9 @@ class Target:
 
     party: Party | None       # None: no such active user in the app
     blocked: bool = False     # the callee blocked the caller
-    online: tuple[str, ...] = ()  # keys of the callee's connections
+    online: tuple[str, ...] = ()  # keys of the callee's connections, on any node
+    caller_busy: bool = False     # the caller is in a call held by another node
+    callee_busy: bool = False     # the callee is in a call held by another node
 
 
 class CallError(Exception):
@@ -139,12 +148,12 @@ class Calls:
             return CallStatus.NOTALLOWED, []
         if target.blocked:
             return CallStatus.BLOCKED, []
-        if caller.uid in self.by_user:
+        if caller.uid in self.by_user or target.caller_busy:
             return CallStatus.INVALIDSTATE, []
         call = Call(callid, caller, key, callee, video, now)
         if not target.online:
             return CallStatus.OFFLINE, self._records(call, CallStatus.OFFLINE, now)
-        if callee.uid in self.by_user:
+        if callee.uid in self.by_user or target.callee_busy:
             return CallStatus.BUSY, self._records(call, CallStatus.BUSY, now)
         self.calls[callid] = call
         self.by_user[caller.uid] = self.by_user[callee.uid] = callid
@@ -152,6 +161,7 @@ class Calls:
         fx += self._status(call, CallStatus.INPROGRESS, now, to_callee=False)
         fx += self._status(call, CallStatus.RINGING, now, to_callee=False)
         fx.append(StartTimer(callid, RING, self.ring_timeout))
+        fx.append(Share(call))
         return CallStatus.INPROGRESS, fx
 
     def answer(self, callid: int, uid: int, key: str, now: int) -> list[Effect]:
@@ -165,6 +175,7 @@ class Calls:
         call.state, call.callee_key, call.answered = ANSWERED, key, now
         fx: list[Effect] = [StopTimer(callid, RING)]
         fx += self._status(call, CallStatus.ANSWER, now)
+        fx.append(Share(call))
         return fx
 
     def hangup(self, callid: int, uid: int, key: str, now: int) -> list[Effect]:
@@ -234,7 +245,8 @@ class Calls:
             raise CallError("NOTFOUND", "no such call (it may have ended)")
         return call
 
-    def _frame(self, call: Call, uid: int, status: int, now: int, key: str | None = None) -> dict[str, Any]:
+    @staticmethod
+    def _frame(call: Call, uid: int, status: int, now: int, key: str | None = None) -> dict[str, Any]:
         out = uid == call.caller.uid
         frame: dict[str, Any] = {"t": "call", "callid": call.callid, "status": int(status),
                                  "peer": call.other(uid).address, "dir": "out" if out else "in",
@@ -243,13 +255,14 @@ class Calls:
             frame["elsewhere"] = True
         return frame
 
-    def _status(self, call: Call, status: int, now: int, to_callee: bool = True) -> list[Effect]:
+    @classmethod
+    def _status(cls, call: Call, status: int, now: int, to_callee: bool = True) -> list[Effect]:
         """One status to every connection of both users: endpoints plain, the others with `elsewhere`."""
         fx: list[Effect] = []
         parties = [call.caller, call.callee] if to_callee else [call.caller]
         for party in parties:
             mine = call.caller_key if party is call.caller else call.callee_key
-            plain = self._frame(call, party.uid, status, now)
+            plain = cls._frame(call, party.uid, status, now)
             if mine:
                 fx.append(Emit(party.uid, plain, key=mine))
                 fx.append(Emit(party.uid, {**plain, "elsewhere": True}, skip=mine))
@@ -257,11 +270,22 @@ class Calls:
                 fx.append(Emit(party.uid, plain))
         return fx
 
+    @classmethod
+    def abandon(cls, call: Call, now: int) -> list[Effect]:
+        """The node holding `call` is gone (its state with it): the end as the other nodes tell it.
+
+        An answered call ends COMPLETE (its duration up to now), a ringing one UNREACHABLE. No timers:
+        they were the dead node's."""
+        status = CallStatus.COMPLETE if call.state == ANSWERED else CallStatus.UNREACHABLE
+        call.state = ENDED
+        return cls._status(call, status, now) + cls._records(call, status, now)
+
     def _end(self, call: Call, status: int, now: int) -> list[Effect]:
         fx: list[Effect] = [StopTimer(call.callid, RING), StopTimer(call.callid, GRACE)]
         fx += self._status(call, status, now)
         fx += self._records(call, status, now)
         call.state = ENDED
+        fx.append(Share(call))
         self.calls.pop(call.callid, None)
         for uid in (call.caller.uid, call.callee.uid):
             if self.by_user.get(uid) == call.callid:
@@ -272,3 +296,19 @@ class Calls:
     def _records(call: Call, status: int, now: int) -> list[Effect]:
         duration = round((now - call.answered) / 1000) if call.answered else 0
         return [Record(call, int(status), duration)]
+
+
+# -- a call as it travels between nodes ---------------------------------------------------------
+
+def to_wire(call: Call) -> list[Any]:
+    """A JSON list of everything another node needs to route to, show and end the call."""
+    c = call
+    return [c.callid, c.caller.uid, c.caller.address, c.caller.app_id, c.caller_key, c.callee.uid,
+            c.callee.address, c.callee.app_id, c.callee_key, c.video, c.placed, c.state, c.answered]
+
+
+def from_wire(data: list[Any]) -> Call:
+    (callid, a_uid, a_addr, a_app, a_key, b_uid, b_addr, b_app, b_key, video, placed, state, answered) = data
+    return Call(int(callid), Party(int(a_uid), str(a_addr), int(a_app)), str(a_key),
+                Party(int(b_uid), str(b_addr), int(b_app)), bool(video), int(placed), str(state), str(b_key),
+                int(answered))

@@ -68,8 +68,9 @@ class Hub:
 
     async def start(self) -> None:
         await self.store.open()
-        await self.bus.start(self._on_wake, self._on_signal, self.cluster.on_control, self._on_resync)
+        await self.bus.start(self._on_wake, self._on_signal, self._on_control, self._on_resync)
         self.cluster.start()
+        self.calls.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
 
     async def stop(self) -> None:
@@ -111,7 +112,15 @@ class Hub:
             for s in self.sessions.get(uid, {}).values():
                 s.notify(head)
 
+    def _on_control(self, node: str, message: list[Any]) -> None:
+        self.cluster.on_control(node, message)
+        self.calls.on_control(node, message)
+
     def _on_signal(self, uid: int, frame: str) -> None:
+        self.deliver_signal(uid, frame)
+
+    def deliver_signal(self, uid: int, frame: str) -> None:
+        """Hand a signal frame to this node's connections of uid (it reached this node)."""
         conns = self.sessions.get(uid, {})
         how, key, frame = unaddress(frame)
         if how == ONLY:
@@ -126,6 +135,7 @@ class Hub:
     def _on_resync(self) -> None:
         """The bus was lost and is back: re-read the heads of every user served here (wake-ups missed)."""
         self.cluster.on_resync()
+        self.calls.resynced()
 
         async def run() -> None:
             for uid in list(self.sessions):
