@@ -40,6 +40,8 @@ class Pair:
     answered: list[int] = field(default_factory=list)   # message numbers answered SENT, in answer order
     dups: int = 0                                        # answers to a resend the server had stored already
     got: list[int] = field(default_factory=list)         # message numbers the receiver got, in order
+    echoed: list[int] = field(default_factory=list)      # the sender's own messages in its log, in order
+    delivered: list[int] = field(default_factory=list)   # DELIVERED statuses the sender got
     sent_next: int = 0
 
 
@@ -78,7 +80,7 @@ class Load:
         for p in self.pairs:
             assert node_of(c, p.sender) != node_of(c, p.receiver), f"pair {p.index} on one node"
             self.tasks.append(asyncio.ensure_future(self._receive(p)))
-            self.tasks.append(asyncio.ensure_future(self._drain(p.sender)))
+            self.tasks.append(asyncio.ensure_future(self._statuses(p)))
 
     async def _receive(self, p: Pair) -> None:
         async for e in p.receiver.events():
@@ -86,9 +88,15 @@ class Load:
                 assert e["from"] == f"s{p.index}", e
                 p.got.append(int(e["message"]))
 
-    async def _drain(self, c: Client) -> None:
-        async for _e in c.events():  # the sender's statuses: applied (and acknowledged), not kept
-            pass
+    async def _statuses(self, p: Pair) -> None:
+        async for e in p.sender.events():  # its own messages (own-device sync) and their statuses
+            cid = str(e.get("cid", ""))
+            if not cid.startswith(f"s{p.index}-"):
+                continue
+            if e.get("k") == "msg":
+                p.echoed.append(int(cid.split("-")[1]))
+            elif e.get("k") == "status" and e.get("status") == 2:
+                p.delivered.append(int(cid.split("-")[1]))
 
     async def send_until(self, n: int) -> None:
         """Each sender sends messages up to number n, WINDOW in flight, and waits for every answer."""
@@ -115,9 +123,12 @@ class Load:
         return sum(len(p.answered) for p in self.pairs)
 
     async def check_delivery(self, timeout: float = 90) -> None:
-        """Every answered message arrives exactly once, in send order (waits for stragglers first)."""
+        """Every answered message arrives exactly once, in send order (waits for stragglers first);
+        in the sender's own log it shows once, in order, and gets one DELIVERED status."""
         await wait_until(lambda: all(len(p.got) >= len(p.answered) for p in self.pairs), timeout,
                          "every answered message at its receiver: " + self.summary())
+        await wait_until(lambda: all(len(p.echoed) >= len(p.answered) and len(p.delivered) >= len(p.answered)
+                                     for p in self.pairs), timeout, "the senders' own logs and statuses")
         await asyncio.sleep(0.5)  # time for a doubled message to show up
         for p in self.pairs:
             lost = sorted(set(p.answered) - set(p.got))
@@ -126,6 +137,8 @@ class Load:
             assert not doubled, f"pair {p.index}: delivered twice: {doubled[:20]}"
             assert p.got == sorted(p.got), f"pair {p.index}: out of the sender's order: {p.got}"
             assert set(p.got) <= set(range(p.sent_next)), f"pair {p.index}: messages nobody sent"
+            assert p.echoed == p.got, f"pair {p.index}: the sender's own log differs: {p.echoed}"
+            assert sorted(p.delivered) == p.got, f"pair {p.index}: DELIVERED not once each: {p.delivered}"
 
     def summary(self) -> str:
         return ", ".join(f"{p.index}: {len(p.got)}/{len(p.answered)}" for p in self.pairs)
