@@ -504,3 +504,44 @@ async def test_a_pushed_message_whose_connection_drops_unacknowledged_expires(ha
     assert statuses == [(res["mid"], Status.EXPIRED)]
     again = await harness.connect(bob_token)
     assert (await again.wait_events(1))[0]["k"] == "skip"
+
+
+@pytest.mark.settings(max_history_page=2)
+async def test_conversations_list_the_latest_message_of_each_for_a_new_device(harness: Harness) -> None:
+    """A new device's chat list: one row per conversation (1:1 peers, groups; also those the reader only
+    sent to), its latest message as the reader sees it, newest first, paged; deleted messages left out."""
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    carol = await harness.device("carol")
+    await harness.token("dave")
+    gid = (await bob.request("group_create", name="g", members=["alice", "carol"]))["gid"]
+    await bob.request("send", cid="b1", to="alice", message="bob 1")
+    await alice.request("send", cid="a1", to="bob", message="alice to bob")  # latest with bob: alice's own
+    await carol.request("send", cid="c1", to="alice", message="carol 1")
+    gone = await carol.request("send", cid="c2", to="alice", message="carol 2, deleted by alice")
+    await alice.request("send", cid="a2", to="dave", message="alice to dave")  # dave never wrote
+    await bob.request("send", cid="g1", gid=gid, message="to the group")
+    await carol.request("send", cid="x1", to="bob", message="not alice's")
+    assert (await alice.request("delete", mid=gone["mid"]))["ok"]
+
+    rows: list[dict[str, Any]] = []
+    before: int | None = None
+    pages = 0
+    while True:
+        page = await alice.request("conversations", limit=50, **({"before": before} if before else {}))
+        assert page["ok"] and len(page["messages"]) <= 2, "capped by max_history_page"
+        rows += page["messages"]
+        pages += 1
+        if not page["more"]:
+            break
+        before = page["messages"][-1]["mid"]
+    assert [r["message"] for r in rows] == ["to the group", "alice to dave", "carol 1", "alice to bob"]
+    assert pages == 2
+    group, dave, carol_row, bob_row = rows
+    assert group["gid"] == gid and group["dir"] == "in" and group["from"] == "bob"
+    assert dave["dir"] == "out" and dave["peer"] == "dave" and dave["cid"] == "a2"
+    assert carol_row["dir"] == "in" and carol_row["peer"] == "carol"
+    assert bob_row["dir"] == "out" and bob_row["peer"] == "bob"
+    # dave's list, from a second device of his, holds alice only
+    dave_dev = await harness.connect(await harness.token("dave", device="d2"))
+    assert [r["message"] for r in (await dave_dev.request("conversations"))["messages"]] == ["alice to dave"]

@@ -192,6 +192,32 @@ test('read sessions: getMessages of the summary kept current, getUnreadCount, fi
   t.close();
 });
 
+test('a summary session on a new device fetches the chat list with sync(n), page by page', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = await online(b, 't');
+  const row = (mid, peer, text, extra) => Object.assign({ k: 'msg', mid, dir: 'in', from: peer, peer, gid: 0, message: text, title: '', flag: 0, expiry: 0, type: 0, status: MESIBO_MSGSTATUS_RECEIVEDNEW, ts: 1000 + mid }, extra || {});
+  server.conversations = [row(9, '', 'in the group', { gid: 7, from: 'bob' }), row(8, 'carol', 'carol says'),
+    row(5, 'dave', 'to dave', { dir: 'out', from: 'me', cid: 'x', status: MESIBO_MSGSTATUS_READ })];
+  const got = [];
+  const ss = MesiboReadSession.createReadSummarySession({ Mesibo_onMessage: (m) => got.push(m && m.message) });
+  assert.equal(ss.read(10), 0, 'nothing stored yet');
+  const first = await new Promise((resolve) => ss.sync(2, function (count) { resolve(count); }));
+  assert.equal(first, 2);
+  assert.deepEqual(server.requests.filter((f) => f.t === 'conversations').map((f) => [f.limit, f.before]), [[2, undefined]]);
+  const second = await new Promise((resolve) => ss.sync(2, function (count) { resolve(count); }));
+  assert.equal(second, 1);
+  assert.equal(server.requests.filter((f) => f.t === 'conversations').at(-1).before, 8, 'continues below the last row');
+  const third = await new Promise((resolve) => ss.sync(2, function (count) { resolve(count); }));
+  assert.equal(third, 0, 'the server said there are no more');
+  assert.equal(server.requests.filter((f) => f.t === 'conversations').length, 2, 'and is not asked again');
+  got.length = 0;
+  assert.equal(ss.read(10), 3);
+  assert.deepEqual(got.slice(0, 3), ['in the group', 'carol says', 'to dave']);
+  assert.deepEqual(ss.getMessages().map((m) => [m.message, m.isOutgoing()]), [['in the group', false], ['carol says', false], ['to dave', true]]);
+  t.close();
+});
+
 test('loads in a service worker (no window, no document); initServiceWorker installs handlers', () => {
   const handlers = {};
   const self = { addEventListener: (type, fn) => { handlers[type] = fn; }, skipWaiting: () => Promise.resolve(), clients: { claim: () => Promise.resolve('claimed') } };

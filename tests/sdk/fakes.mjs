@@ -230,6 +230,12 @@ export class FakeServer {
         res(f.r, { ok: true, messages: msgs, more: false });
         return;
       }
+      case 'conversations': {
+        this.requests.push(f);
+        const rest = (this.conversations || []).filter((m) => !f.before || m.mid < f.before);
+        res(f.r, { ok: true, messages: rest.slice(0, f.limit), more: rest.length > f.limit });
+        return;
+      }
       case 'profiles': res(f.r, { ok: true, profiles: f.addresses.map((a) => ({ address: a, name: a.toUpperCase(), status: '', picture: '', online: false, lastseen: 5 })) }); return;
       case 'group_create': res(f.r, { ok: true, gid: 5 }); return;
       case 'group_get': res(f.r, { ok: true, group: { gid: f.gid, name: 'Team', flag: 0, members: [{ address: 'alice', flags: 31, admin: true }, { address: 'bob', flags: 31, admin: false }] } }); return;

@@ -478,8 +478,17 @@ class Hub:
             except LookupError:
                 raise ProtocolError("NOTFOUND", f"no user {fr.peer!r}") from None
         messages, more = await self.store.history(ident.app_id, ident.uid, peer, fr.gid, fr.before, limit)
-        # the answer is capped in bytes too (it waits in the send buffer like any frame): the newest
-        # messages that fit, at least one; the reader pages on from the oldest it got
+        return self._page(messages, more)
+
+    async def conversations(self, ident: TokenInfo, fr: f.Conversations) -> dict[str, Any]:
+        """The reader's chat list: the latest message of each conversation, paged by `before` like history."""
+        limit = min(fr.limit, self.settings.max_history_page)
+        messages, more = await self.store.conversations(ident.app_id, ident.uid, fr.before, limit)
+        return self._page(messages, more)
+
+    def _page(self, messages: list[dict[str, Any]], more: bool) -> dict[str, Any]:
+        """A page of messages, capped in bytes too (it waits in the send buffer like any frame): the
+        newest that fit, at least one; the reader pages on from the oldest it got."""
         room = self.settings.max_history_bytes
         for n, m in enumerate(messages):
             room -= len(f.encode(m))

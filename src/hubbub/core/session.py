@@ -494,6 +494,7 @@ _HANDLERS: dict[type, Callable[[Session, Any], Awaitable[dict[str, Any] | None]]
     f.Delete: _route("delete"),
     f.Recall: _route("recall"),
     f.History: _route("history"),
+    f.Conversations: _route("conversations"),
     f.Presence: _route("presence"),
     f.ProfileSet: _route("set_profile"),
     f.Profiles: _route("profiles"),

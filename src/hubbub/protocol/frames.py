@@ -90,6 +90,13 @@ class History(Frame, tag="history"):
     limit: Annotated[int, Meta(ge=1)] = 50
 
 
+class Conversations(Frame, tag="conversations"):
+    """The latest message of each conversation, newest first: a new device's chat list."""
+
+    before: Mid | None = None
+    limit: Annotated[int, Meta(ge=1)] = 50
+
+
 class Presence(Frame, tag="presence"):
     activity: Annotated[int, Meta(ge=0, lt=256)]
     to: str = ""
@@ -177,7 +184,7 @@ class CallSignal(Frame, tag="call_signal"):
 
 
 ClientFrame = Union[
-    Auth, Send, Ack, Read, Edit, Delete, Recall, History, Presence, ProfileSet, Profiles,
+    Auth, Send, Ack, Read, Edit, Delete, Recall, History, Conversations, Presence, ProfileSet, Profiles,
     Subscribe, Block, GroupCreate, GroupSet, GroupMembers, GroupGet, Groups, GroupDelete, Ping,
     CallPlace, CallAnswer, CallHangup, CallSignal,
 ]

@@ -2380,6 +2380,8 @@
       this._fifo = false;
       this._cursor = null;
       this._stopped = false;
+      this._convBefore = 0;
+      this._convDone = false;
       this._kinds = { messages: true, files: true, calls: true, missed: true, incoming: true, outgoing: true };
       this._query = null;
       this._onRead = null;
@@ -2528,7 +2530,8 @@
      * Asks the server for up to n older messages of this conversation (default 50) and stores them, then
      * calls Mesibo_onSync(session, count) on `listener` (or the session's listener; a function is called
      * as fn.call(session, count)); count = messages newly stored. read() then continues with them.
-     * A summary session fetches nothing (Hubbub has no conversation-list request yet): count 0.
+     * A summary session asks for the latest message of up to n more conversations (a new device's or
+     * a cleared store's chat list), each call continuing where the previous one stopped.
      * @param {number} [n] @param {object|function} [listener] @returns {Promise<number>} count
      */
     sync(n, listener) {
@@ -2543,11 +2546,23 @@
         } else self._deliver("Mesibo_onSync", [self, count], listener);
         return count;
       };
-      if (this._summary) return new Promise(function(r) {
-        api._later(function() {
-          r(done(0));
+      if (this._summary) {
+        if (this._convDone) return new Promise(function(r) {
+          api._later(function() {
+            r(done(0));
+          });
         });
-      });
+        var ask = { t: "conversations", limit: n > 0 ? n : 50 };
+        if (this._convBefore) ask.before = this._convBefore;
+        return api._request(ask).then(function(res) {
+          var msgs = res.ok && Array.isArray(res.messages) ? res.messages : [];
+          if (msgs.length) self._convBefore = msgs[msgs.length - 1].mid;
+          if (res.ok && !res.more) self._convDone = true;
+          return api._storeHistory(msgs.map(recordFromMsg));
+        }).then(function(added) {
+          return done(added ? added.length : 0);
+        });
+      }
       var conv = api._conversation(convKey(this._filter.peer, this._filter.gid));
       var before = 0;
       conv.forEach(function(r) {

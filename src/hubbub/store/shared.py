@@ -131,6 +131,21 @@ HISTORY_COLUMNS = ("m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts,
                    "m.message, m.title, m.file, m.fwd, m.edited, m.recalled, m.callinfo, d.state")
 
 
+CONVERSATIONS_SQL = (
+    # the reader's messages: what reached its log (incoming messages carry their mid there) and its own
+    # sends; the newest of each conversation (a peer, or a group as -gid) older than :before
+    "WITH mine(mid) AS (SELECT mid FROM events WHERE uid=:uid AND mid IS NOT NULL "
+    "UNION ALL SELECT mid FROM messages WHERE app_id=:app AND sender=:uid), "
+    "tops(top) AS (SELECT MAX(m.mid) FROM mine JOIN messages m ON m.mid=mine.mid "
+    "WHERE m.app_id=:app AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.uid=:uid AND h.mid=m.mid) "
+    "GROUP BY CASE WHEN m.gid<>0 THEN -m.gid WHEN m.sender=:uid THEN m.to_uid ELSE m.sender END) "
+    f"SELECT {HISTORY_COLUMNS} FROM tops JOIN messages m ON m.mid=tops.top "
+    "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=:uid THEN m.to_uid ELSE :uid END "
+    "WHERE tops.top<:before ORDER BY m.mid DESC LIMIT :limit")
+"""The latest message of each of a reader's conversations, newest conversation first (named
+parameters :uid :app :before :limit; the PostgreSQL store numbers them)."""
+
+
 def history_item(row: Any, uid: int) -> dict[str, Any] | None:
     """One history entry (HISTORY_COLUMNS) as uid sees it; None for a message that expired unseen."""
     (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,
