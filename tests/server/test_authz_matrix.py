@@ -198,6 +198,10 @@ CLIENT: dict[str, tuple[Action, dict[str, str]]] = {
     "history with alice": (
         req("history", ok_or(lambda r: f"n={len(r['messages'])}"), peer=alice),
         dict(outsider="n=0", member="n=0", admin="n=0", other_app="n=0", blocked="n=0")),
+    "conversations (the chat list)": (
+        req("conversations", ok_or(lambda r: ",".join("G=M" if m["gid"] and m["message"] == "M" else str(m["mid"])
+                                                      for m in r["messages"]) or "none")),
+        dict(outsider="none", member="G=M", admin="G=M", other_app="none", blocked="G=M")),
     "presence to alice": (
         req("presence", ok_or(lambda r: f"delivered={r['delivered']}"), to=alice, activity=lambda w: 3),
         dict(outsider="delivered=1", member="delivered=1", admin="delivered=1", other_app="delivered=0",
@@ -266,7 +270,7 @@ CLIENT: dict[str, tuple[Action, dict[str, str]]] = {
 
 def test_every_client_request_type_is_in_the_matrix() -> None:
     from hubbub.protocol.frames import FRAME_TYPES
-    covered = {"send", "read", "edit", "recall", "delete", "history", "presence", "profiles", "subscribe", "block",
+    covered = {"send", "read", "edit", "recall", "delete", "history", "conversations", "presence", "profiles", "subscribe", "block",
                "profile", "group_create", "group_set", "group_members", "group_get", "groups", "group_delete",
                "ping", "call", "call_answer", "call_hangup", "call_signal"}
     # auth and ack are not requests: auth is tested below, ack moves only the acker's own cursor
