@@ -12,8 +12,11 @@ import { newTabId, noop, sortedSeqs, cloneData } from '../util.js';
 // Handlers (all optional): onEvents(events), onStatus(status, info), onSent(cid, res),
 // onPresence(frame), onUserObject(name, obj), onLeader(isLeader), onSnapshot(snap), onVisibility().
 
+/** Close code of a draining node: reconnect now, to any node (docs/protocol.md). */
+export const CLOSE_RECONNECT = 4004;
+
 export const SESSION_DEFAULTS = {
-  ackEvery: 100, ackDelay: 50, backoffMin: 250, backoffMax: 10000, fillRetry: 150,
+  ackEvery: 100, ackDelay: 50, backoffMin: 250, backoffMax: 10000, reconnectJitter: 250, fillRetry: 150,
   requestTimeout: 30000, rateLimitRetry: 500, beatInterval: 500
 };
 
@@ -307,6 +310,15 @@ export class TabSession {
       return;
     }
     if (code === 4000) { this._setStatus(C.MESIBO_STATUS_CONNECTFAILURE, this.info); return; }
+    if (code === CLOSE_RECONNECT) {
+      // The node is draining and spread its closes already: move at once (a little jitter), and
+      // keep the backoff where it was, so a node that drains does not slow the next reconnects.
+      this._setStatus(C.MESIBO_STATUS_CONNECTING, this.info);
+      this.backoff = 0;
+      var soon = Math.round(Math.random() * this.cfg.reconnectJitter);
+      this.reconnectTimer = this.timers.setTimeout(function () { self.reconnectTimer = null; self._connect(); }, soon);
+      return;
+    }
     this._setStatus(code === 4003 ? C.MESIBO_STATUS_CONNECTFAILURE : C.MESIBO_STATUS_OFFLINE, this.info);
     var delay = Math.min(this.cfg.backoffMax, this.cfg.backoffMin * Math.pow(2, this.backoff));
     if (code === 4003) delay = this.cfg.backoffMax;

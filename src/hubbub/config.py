@@ -34,6 +34,14 @@ class Settings:
 
     host: str = _s("127.0.0.1", "address to listen on")
     port: int = _s(8080, "port to listen on (0 = any free port)", min=0, max=65535)
+    workers: int = _s(1, "server processes sharing the port (SO_REUSEPORT), supervised by a parent; more than 1 "
+                      "needs the PostgreSQL store and the Redis bus", min=1, max=256)
+    drain_timeout: float = _s(20.0, "seconds a node has, after SIGTERM, to move its clients to other nodes, finish "
+                              "the sends in flight and exit (systemd's TimeoutStopSec must be longer)",
+                              min=1.0, max=3600.0)
+    drain_close_rate: float = _s(500.0, "connections a draining node closes per second (reconnect-now, 4004), so the "
+                                 "other nodes are not stampeded; always done within half of drain_timeout",
+                                 min=1.0, max=1e6)
     data_dir: str = _s("./hubbub-data", "folder for the SQLite database and files; created on first start")
     database_url: str = _s("", "store: empty for SQLite in data_dir, sqlite:///path/to/file.db, or "
                               "postgresql://user@host:port/database")

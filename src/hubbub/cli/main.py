@@ -204,10 +204,19 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from ..server.run import serve
+    from ..server.workers import Supervisor, refusal
     settings = _settings(args)
+    problem = refusal(settings)
+    if problem:
+        raise CLIError(problem)
+
+    def ready(port: int) -> None:
+        print(f"hubbub: serving on http://{settings.host}:{port}", flush=True)
     try:
         private_dir(settings.data_path)
-        serve(settings, on_ready=lambda port: print(f"hubbub: serving on http://{settings.host}:{port}", flush=True))
+        if settings.workers > 1:
+            return Supervisor(settings, ready).run()
+        serve(settings, on_ready=ready)
     except (ValueError, OSError) as exc:  # a setting the store or bus refuses, a folder we cannot make, a taken port
         raise CLIError(str(exc)) from None
     return 0

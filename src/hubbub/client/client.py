@@ -6,7 +6,8 @@
             ...
 
 The client keeps one connection per device alive: on network loss (or close codes 1001/1006/1011,
-or any other code that is not final) it reconnects with exponential backoff and jitter, resumes the
+or any other code that is not final) it reconnects with exponential backoff and jitter (at once,
+within RECONNECT_JITTER, after 4004: a draining node asks its clients to move), resumes the
 event stream after the last seq it received, and resends every send not yet answered with the same
 `cid`, which the server deduplicates. It stops for good on AUTHFAIL, TOOMANYDEVICES and SIGNOUT,
 because reconnecting would only fail again or kick out the newer connection of the same device.
@@ -37,6 +38,9 @@ PROTOCOL_VERSION = 1
 # close codes (docs/protocol.md) after which reconnecting is pointless or harmful
 _CLOSE_PROTOCOL, _CLOSE_AUTHFAIL, _CLOSE_SIGNOUT, _CLOSE_TOOMANY = 4000, 4001, 4002, 4003
 _CLOSE_TOOBIG = 1009
+# the node is draining: reconnect at once (the server already spread its closes over time)
+_CLOSE_RECONNECT = 4004
+RECONNECT_JITTER = 0.1  # seconds: the most a reconnect after 4004 waits
 
 # requests that are not retried after a reconnect because repeating them is not harmless
 _NOT_RETRIED = frozenset({"group_create", "presence", "call"})
@@ -140,6 +144,7 @@ class Client:
         self._ack_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.reconnects = 0
+        self._close_code: int | None = None  # of the last connection's close frame
         self._files: Files | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -425,10 +430,15 @@ class Client:
                 if error is not None or not self.reconnect:
                     self._finish(error or ConnectionLost("connection closed"))
                     return
+                at_once = self._close_code == _CLOSE_RECONNECT
                 while True:
-                    delay = min(self.backoff_max, self.backoff_min * 2 ** attempt)
-                    attempt += 1
-                    await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                    if at_once:  # the node asked us to move: no backoff, only a little jitter
+                        at_once = False
+                        await asyncio.sleep(random.uniform(0, RECONNECT_JITTER))
+                    else:
+                        delay = min(self.backoff_max, self.backoff_min * 2 ** attempt)
+                        attempt += 1
+                        await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                     try:
                         ws = await self._open()
                     except ConnectError as exc:
@@ -473,8 +483,11 @@ class Client:
                     log.debug("ignoring frame %r", kind)
         except ConnectionClosed as exc:
             error = _close_error(exc)
+            self._close_code = exc.rcvd.code if exc.rcvd is not None else None
         else:
             error = _close_error(None, ws)
+            close = ws.protocol.close_rcvd
+            self._close_code = close.code if close is not None else None
         if signout is not None:
             error = SignedOut(signout)  # the frame's reason, even if the close frame was lost
         return error

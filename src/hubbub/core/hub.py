@@ -61,6 +61,7 @@ class Hub:
         self._group_ops = Buckets(settings.group_ops_per_minute, 60.0)
         self._send_order = SendOrder()
         self.delivered = 0  # events acknowledged by this node's clients (metrics)
+        self.draining = False  # SIGTERM: no new sessions, /readyz fails (server/drain.py)
         self.cluster = Cluster(bus, settings.bus_heartbeat, settings.bus_node_timeout, self._local_connections,
                                self._replaced_elsewhere, self._revoked_elsewhere)
 
@@ -85,8 +86,10 @@ class Hub:
         await self.store.close()
 
     async def close_sessions(self) -> None:
-        """Close every connection with GOING_AWAY (the server is stopping)."""
-        closing = [s.close(Close.GOING_AWAY, "server shutting down", await_acks=False)
+        """Close every connection (the server is stopping): RECONNECT when draining, else GOING_AWAY."""
+        code, reason = ((Close.RECONNECT, "node draining: reconnect now") if self.draining
+                        else (Close.GOING_AWAY, "server shutting down"))
+        closing = [s.close(code, reason, await_acks=False)
                    for conns in list(self.sessions.values()) for s in list(conns.values())]
         await asyncio.gather(*closing, return_exceptions=True)
 

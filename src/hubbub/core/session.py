@@ -247,9 +247,10 @@ class Session:
                 t.cancel()
 
     async def _settle(self, acks: bool) -> None:
-        """Until every queued frame was written and, with `acks`, acknowledged. (Inside feed() the
-        receive loop waits for us, so no ack can arrive.)"""
-        while self.state == CLOSING and (self._out or self._writing or (acks and self.acked < self.sent_upto)):
+        """Until every send in flight was answered, every queued frame written and, with `acks`,
+        acknowledged. (Inside feed() the receive loop waits for us, so no ack can arrive.)"""
+        while self.state == CLOSING and (self._out or self._writing or (acks and self.acked < self.sent_upto)
+                                         or (self._sends is not None and self._sends.in_flight[0] > 0)):
             await asyncio.sleep(0.005)
 
     async def _writer(self) -> None:
@@ -301,6 +302,9 @@ class Session:
             await self.close(Close.AUTHFAIL, f"{exc.code}: {exc.reason}")
             return
         if self.state == CLOSED:
+            return
+        if self.hub.draining:  # accepted just before the node stopped listening: go elsewhere
+            await self.close(Close.RECONNECT, "node draining: reconnect now")
             return
         self.key = ident.device if frame.tab is None else f"{ident.device}#{frame.tab}"
         refused = self.hub.attach(self, ident)

@@ -114,6 +114,7 @@ class Close(IntEnum):
     AUTHFAIL = 4001
     SIGNOUT = 4002
     TOOMANYDEVICES = 4003
+    RECONNECT = 4004  # the node is draining: reconnect now (any node), no backoff
     RATELIMIT = 4008
 
 

@@ -959,11 +959,13 @@
   };
 
   // sdk/crosstab/session.js
+  var CLOSE_RECONNECT = 4004;
   var SESSION_DEFAULTS = {
     ackEvery: 100,
     ackDelay: 50,
     backoffMin: 250,
     backoffMax: 1e4,
+    reconnectJitter: 250,
     fillRetry: 150,
     requestTimeout: 3e4,
     rateLimitRetry: 500,
@@ -1305,6 +1307,16 @@
       }
       if (code === 4e3) {
         this._setStatus(C.MESIBO_STATUS_CONNECTFAILURE, this.info);
+        return;
+      }
+      if (code === CLOSE_RECONNECT) {
+        this._setStatus(C.MESIBO_STATUS_CONNECTING, this.info);
+        this.backoff = 0;
+        var soon = Math.round(Math.random() * this.cfg.reconnectJitter);
+        this.reconnectTimer = this.timers.setTimeout(function() {
+          self.reconnectTimer = null;
+          self._connect();
+        }, soon);
         return;
       }
       this._setStatus(code === 4003 ? C.MESIBO_STATUS_CONNECTFAILURE : C.MESIBO_STATUS_OFFLINE, this.info);

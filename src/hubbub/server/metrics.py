@@ -9,6 +9,7 @@ by the store's batch writer after each commit.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -29,6 +30,11 @@ class HubCollector:
 
     def collect(self) -> Iterator[Any]:
         hub = self.hub
+        info = GaugeMetricFamily("hubbub_node_info", "this process: its id on the bus and its pid (one per worker)",
+                                 labels=["node", "pid"])
+        info.add_metric([hub.bus.node, str(os.getpid())], 1)
+        yield info
+        yield GaugeMetricFamily("hubbub_draining", "1 while the node drains (SIGTERM)", value=int(hub.draining))
         yield GaugeMetricFamily("hubbub_connections", "open client connections on this node",
                                 value=hub.connection_count())
         yield GaugeMetricFamily("hubbub_users_online", "users with a connection on this node", value=len(hub.sessions))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from typing import Any, Callable
@@ -15,6 +16,7 @@ from ..config import Settings
 from . import asgi
 from .app import create_app
 from .control import remove_control_file, write_control_file
+from .drain import DrainBudget, drain_sessions
 from .ws import HUB, websocket_endpoint
 
 log = logging.getLogger("hubbub.server")
@@ -40,48 +42,76 @@ def web_app(settings: Settings) -> tuple[web.Application, Any]:
 
 
 class Server:
-    """One server on `settings.host:port`; `bound_port` tells the port (0 picks a free one)."""
+    """One server on `settings.host:port`; `bound_port` tells the port (0 picks a free one).
 
-    def __init__(self, settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
+    `reuse_port`: listen with SO_REUSEPORT beside the other workers of `hubbub serve --workers`
+    (server/workers.py); `control_file`: write data_dir/server.json (a worker leaves it to its parent).
+    SIGTERM (and SIGINT) drains the node (server/drain.py); a second one stops it at once.
+    """
+
+    def __init__(self, settings: Settings, on_ready: Callable[[int], None] | None = None, *,
+                 reuse_port: bool = False, control_file: bool = True) -> None:
         self.settings = settings
         self.app, self.http = web_app(settings)
         self.on_ready = on_ready
+        self.reuse_port = reuse_port
+        self.control_file = control_file
         self.bound_port = 0
         self.should_exit = False
+        self.drain_requested = False
+        self._sites: list[web.BaseSite] = []
 
     async def serve(self) -> None:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.settings.host, self.settings.port, backlog=2048)
+            site = web.TCPSite(runner, self.settings.host, self.settings.port, backlog=2048,
+                               reuse_port=self.reuse_port or None)
             try:
                 await site.start()
             except OSError as exc:
                 raise OSError(f"could not serve on {self.settings.host}:{self.settings.port}: "
                               f"{exc.strerror or exc}") from None
+            self._sites.append(site)
             self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            # tell the CLI where to send its writes (see control.py)
-            host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.settings.host, self.settings.host)
-            host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-            write_control_file(self.settings.data_path, f"http://{host}:{self.bound_port}",
-                               self.http.state.operator_token)
+            if self.control_file:  # tell the CLI where to send its writes (see control.py)
+                write_control_file(self.settings.data_path, local_url(self.settings.host, self.bound_port),
+                                   self.http.state.operator_token)
             log.info("listening on %s:%d", self.settings.host, self.bound_port)
             if self.on_ready:
                 self.on_ready(self.bound_port)
+            draining: asyncio.Task[None] | None = None
             try:
-                while not self.should_exit:
-                    await asyncio.sleep(0.1)
+                while not self.should_exit and not (draining and draining.done()):
+                    if self.drain_requested and draining is None:
+                        draining = asyncio.ensure_future(self.drain())
+                    await asyncio.sleep(0.05)
             finally:
-                remove_control_file(self.settings.data_path)
+                if draining is not None and not draining.done():  # a second signal: stop now
+                    draining.cancel()
+                    await asyncio.gather(draining, return_exceptions=True)
+                if self.control_file:
+                    remove_control_file(self.settings.data_path)
         finally:
             await runner.cleanup()
 
-    def run(self) -> None:
-        """Serve until SIGINT or SIGTERM, on uvloop when it is installed."""
+    async def drain(self) -> None:
+        """Stop accepting, fail /readyz, move the clients elsewhere (server/drain.py); the caller then
+        stops the runner, which stops the hub: its last batch commits and the store closes."""
+        hub = self.http.state.hub
+        hub.draining = True
+        for site in self._sites:  # the listening sockets close; open connections stay
+            await site.stop()
+        s = self.settings
+        log.info("draining: %d connections, drain_timeout %g s", hub.connection_count(), s.drain_timeout)
+        await drain_sessions(hub, DrainBudget(s.drain_timeout, s.close_grace), s.drain_close_rate)
+
+    def run(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+        """Serve until one of `signals` (then drain, within drain_timeout), on uvloop when installed."""
         async def main() -> None:
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._exit)
+            for sig in signals:
+                loop.add_signal_handler(sig, self._signalled)
             await self.serve()
         try:
             import uvloop
@@ -89,12 +119,35 @@ class Server:
         except ImportError:
             asyncio.run(main())
 
+    def _signalled(self) -> None:
+        if self.drain_requested:  # the second signal: stop now
+            self.should_exit = True
+            return
+        self.drain_requested = True
+        # the drain stays within drain_timeout; should the loop itself hang, the process still ends
+        timer = threading.Timer(self.settings.drain_timeout, _overdue, (self.settings.drain_timeout,))
+        timer.daemon = True
+        timer.start()
+
     def _exit(self) -> None:
         self.should_exit = True
 
 
-def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> None:
-    """Run until interrupted."""
+def _overdue(timeout: float) -> None:
+    log.error("drain did not finish within drain_timeout (%g s): exiting now", timeout)
+    os._exit(1)
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL this machine reaches a server listening on host:port at."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{host}:{port}"
+
+
+def serve(settings: Settings, on_ready: Callable[[int], None] | None = None, *, reuse_port: bool = False,
+          control_file: bool = True, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+    """Run until interrupted (see Server)."""
     handler = logging.StreamHandler()
     if settings.log_format == "json":
         from pythonjsonlogger.json import JsonFormatter
@@ -102,7 +155,7 @@ def serve(settings: Settings, on_ready: Callable[[int], None] | None = None) -> 
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
-    Server(settings, on_ready).run()
+    Server(settings, on_ready, reuse_port=reuse_port, control_file=control_file).run(signals)
 
 
 class ThreadedServer:

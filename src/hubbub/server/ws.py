@@ -12,6 +12,8 @@ from ..core.hub import Hub
 from ..core.session import Session
 
 HUB = web.AppKey("hub", Hub)
+NODE_HEADER = "X-Hubbub-Node"
+"""The handshake answer names the node's bus id (the same as /metrics' hubbub_node_info)."""
 PING_INTERVAL = 20.0
 """Seconds of silence before a ping; a peer that does not answer within half of it is dropped."""
 
@@ -39,9 +41,13 @@ async def websocket_endpoint(request: web.Request) -> web.StreamResponse:
     s = hub.settings
     if not origin_allowed(s.allowed_origins, request.headers.get("Origin")):
         return web.json_response({"error": "FORBIDDEN", "reason": "origin not allowed"}, status=403)
+    if hub.draining:  # a request on a connection opened before the node stopped listening
+        return web.json_response({"error": "DRAINING", "reason": "node draining: connect to another node"},
+                                 status=503, headers={"Retry-After": "0"})
     # aiohttp refuses a frame of max_msg_size bytes itself (its check is >=): one more lets the largest pass
     ws = web.WebSocketResponse(compress=s.ws_compression == "deflate", max_msg_size=s.max_frame_bytes + 1,
                                heartbeat=PING_INTERVAL)
+    ws.headers[NODE_HEADER] = hub.bus.node  # which node (process) holds this connection, for operators and tests
     await ws.prepare(request)
     session = Session(hub, _AiohttpTransport(ws))
     try:
