@@ -109,6 +109,8 @@ class Settings:
     user_write_bytes: int = _s(32 * MiB, "bytes one user's requests may add to event logs per user_write_interval",
                                min=1024, max=1024 * 1024 * MiB)
     user_write_interval: float = _s(60.0, "seconds over which user_write_bytes refills", min=0.001, max=86400.0)
+    quota_sync_interval: float = _s(0.1, "seconds between a node's batched updates of the per-user quotas all nodes "
+                                    "share in Redis (with a Redis bus)", min=0.01, max=10.0)
     max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=64, max=1024 * MiB)
     max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
     expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)

@@ -92,3 +92,13 @@ def test_bench_scale_counts_the_cpu_of_every_process(tmp_path: Path, pg_database
                     assert parts["postgres"] > 0, parts
     assert set(r["cpu_ratio_to_sqlite"]) == {"pg1", "pg2"}
     assert (tmp_path / "cpu.png").stat().st_size > 1000
+
+
+def test_bench_quota_compares_local_batched_and_per_operation(tmp_path: Path, redis_url: str) -> None:
+    r = run_bench("bench_quota.py", tmp_path, "--ops", "300", "--users", "10", "--redis", redis_url)
+    modes = {m["mode"]: m for m in r["modes"]}
+    assert list(modes) == ["local", "batched", "per-op"]
+    assert modes["local"]["redis_calls"] == 0
+    assert modes["per-op"]["redis_calls"] >= 300  # one script call per operation (and one to warm up)
+    assert modes["batched"]["redis_calls"] < modes["per-op"]["redis_calls"]
+    assert all(m["ops"] == 300 and m["us_cpu_per_op_hubbub"] >= 0 for m in modes.values())

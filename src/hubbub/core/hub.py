@@ -21,7 +21,7 @@ from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
 from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touched
-from .quota import Buckets
+from .shared_quota import open_quota
 from .cluster import Cluster
 from .order import SendOrder, Ticket
 from .session import Session
@@ -56,9 +56,9 @@ class Hub:
         self.calls = CallService(self)
         self.connections = 0  # sessions of this node, authenticated or not
         self.pending = 0      # of which still waiting to authenticate
-        # quotas per user, on this node (see docs/security.md)
-        self._writes = Buckets(settings.user_write_bytes, settings.user_write_interval)
-        self._group_ops = Buckets(settings.group_ops_per_minute, 60.0)
+        # quotas per user, shared by the nodes of a Redis bus (see core/shared_quota.py, docs/security.md)
+        self._writes = open_quota(settings, "w", settings.user_write_bytes, settings.user_write_interval)
+        self._group_ops = open_quota(settings, "g", settings.group_ops_per_minute, 60.0)
         self._send_order = SendOrder()
         self.delivered = 0  # events acknowledged by this node's clients (metrics)
         self.draining = False  # SIGTERM: no new sessions, /readyz fails (server/drain.py)
@@ -72,6 +72,8 @@ class Hub:
         await self.bus.start(self._on_wake, self._on_signal, self._on_control, self._on_resync)
         self.cluster.start()
         self.calls.start()
+        self._writes.start()
+        self._group_ops.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
 
     async def stop(self) -> None:
@@ -82,6 +84,8 @@ class Hub:
         await self.close_sessions()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        await self._writes.stop()
+        await self._group_ops.stop()
         await self.bus.close()
         await self.store.close()
 
@@ -352,15 +356,16 @@ class Hub:
 
     # -- quotas ---------------------------------------------------------------------------------
 
-    def _spend(self, uid: int, cost: int) -> None:
+    async def _spend(self, uid: int, cost: int) -> None:
         """Charge `cost` bytes of log writes to uid, or refuse with RATELIMIT when its budget is spent."""
+        await self._writes.ready(uid)  # a round trip to Redis only for a user not active here lately
         if not self._writes.take(uid, cost):
             s = self.settings
             raise ProtocolError("RATELIMIT", f"over user_write_bytes ({s.user_write_bytes} bytes of log writes per "
                                              f"{s.user_write_interval:g} s); try again later")
 
-    def _group_op(self, ident: TokenInfo) -> None:
-        if not self._group_ops.take(ident.uid, 1):
+    async def _group_op(self, ident: TokenInfo) -> None:
+        if not await self._group_ops.take_now(ident.uid, 1):
             raise ProtocolError("RATELIMIT", f"over group_ops_per_minute ({self.settings.group_ops_per_minute}); "
                                              "try again later")
 
@@ -422,7 +427,7 @@ class Hub:
             file = await self.files.attach(ident, file)
         cost = logs * (EVENT_BYTES + len(fr.message.encode()) + len(fr.title.encode()) + (len(str(file)) if file else 0))
         if quota:
-            self._spend(ident.uid, cost)  # charged before the commit: concurrent sends see it at once
+            await self._spend(ident.uid, cost)  # charged before the commit: concurrent sends see it at once
         msg = OutMessage(ident.app_id, ident.uid, ident.address, fr.cid, to_uid, to_address, fr.gid, fr.message,
                          fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
         await ticket.turn()
@@ -531,7 +536,7 @@ class Hub:
             if self.files is None:
                 raise ProtocolError("BADREQUEST", "this server stores no files")
             await self.files.picture(ident, fr.picture)
-        self._spend(ident.uid, 0)  # the audience is known after the write: charged then
+        await self._spend(ident.uid, 0)  # the audience is known after the write: charged then
         touched = await self.store.set_profile(ident.uid, fields, self.now())
         size = EVENT_BYTES + sum(len(v.encode()) for v in fields.values() if v)
         self._writes.charge(ident.uid, len(touched) * size)
@@ -601,10 +606,10 @@ class Hub:
         if await self.store.groups_created(ident.uid) >= s.max_groups_per_user:
             raise ProtocolError("RATELIMIT", f"you have created max_groups_per_user ({s.max_groups_per_user}) "
                                              "groups; delete one first")
-        self._group_op(ident)
+        await self._group_op(ident)
         members = [(ident.uid, int(MemberFlag.ALL), True)] + [(u, int(MemberFlag.ALL), False)
                                                               for u in others if u != ident.uid]
-        self._spend(ident.uid, len(members) * (EVENT_BYTES + len(fr.name.encode())))
+        await self._spend(ident.uid, len(members) * (EVENT_BYTES + len(fr.name.encode())))
         gid, touched = await self.store.create_group(ident.app_id, fr.name, fr.flag, 0, members, self.now(),
                                                      creator=ident.uid)
         self.notify(touched)
@@ -612,8 +617,8 @@ class Hub:
 
     async def group_set(self, ident: TokenInfo, fr: f.GroupSet) -> dict[str, Any]:
         group = await self._admin_group(ident, fr.gid)
-        self._group_op(ident)
-        self._spend(ident.uid, len(group.members) * (EVENT_BYTES + len((fr.name or group.name).encode())))
+        await self._group_op(ident)
+        await self._spend(ident.uid, len(group.members) * (EVENT_BYTES + len((fr.name or group.name).encode())))
         self.notify(await self.store.set_group(fr.gid, fr.name, fr.flag, None, None, self.now()))
         return {"gid": fr.gid}
 
@@ -627,9 +632,9 @@ class Hub:
         if len({m.uid for m in group.members} | set(add)) > self.settings.max_group_members:
             raise ProtocolError("TOOBIG", f"a group has at most {self.settings.max_group_members} members")
         await self._addable(ident, add, fr.add)
-        self._group_op(ident)
+        await self._group_op(ident)
         delta = sum(len(a.encode()) + 40 for a in [*fr.add, *fr.remove])
-        self._spend(ident.uid, len(group.members) * (EVENT_BYTES + delta) + len(add) * EVENT_BYTES)
+        await self._spend(ident.uid, len(group.members) * (EVENT_BYTES + delta) + len(add) * EVENT_BYTES)
         self.notify(await self.store.edit_members(fr.gid, [(u, fr.flags, fr.admin) for u in add], remove,
                                                   self.now()))
         return {"gid": fr.gid}
@@ -648,8 +653,8 @@ class Hub:
 
     async def group_delete(self, ident: TokenInfo, fr: f.GroupDelete) -> dict[str, Any]:
         group = await self._admin_group(ident, fr.gid)
-        self._group_op(ident)
-        self._spend(ident.uid, len(group.members) * EVENT_BYTES)
+        await self._group_op(ident)
+        await self._spend(ident.uid, len(group.members) * EVENT_BYTES)
         self.notify(await self.store.delete_group(fr.gid, self.now()))
         return {"gid": fr.gid}
 

@@ -46,6 +46,10 @@ class Buckets:
         """Charge `cost` unconditionally (negative refunds), e.g. once the real cost is known."""
         self._state[key] = (min(self.capacity, self.level(key) - cost), self.clock())
 
+    def adopt(self, key: Hashable, tokens: float) -> None:
+        """Set the level of `key` from elsewhere (the bucket all nodes share, see shared_quota.py)."""
+        self._state[key] = (min(self.capacity, tokens), self.clock())
+
     def _prune(self) -> None:
         """Forget full buckets (the same as never seen), so memory follows active users only."""
         for key in [k for k in self._state if self.level(k) >= self.capacity]:
