@@ -249,3 +249,29 @@ def test_directory_a_user_in_a_new_call_is_not_freed_by_the_old_ones_end() -> No
     d.put("n2", from_wire(to_wire(m.calls[8])), now=2.0)  # alice's next call, on another node
     d.drop(7)  # the old call's end arrives late
     assert d.owner(8) == "n2" and d.busy(ALICE.uid) and not d.busy(BOB.uid)
+
+
+def test_a_call_released_here_and_adopted_there_keeps_its_timers() -> None:
+    here, there = Calls(30, 5), Calls(30, 5)
+    ring(here)
+    call = here.release(7)
+    assert call is not None and not here.calls and not here.by_user and here.release(7) is None
+    moved = from_wire(to_wire(call))
+    fx = there.adopt(moved, 11_000)  # rang 10 s of 30
+    assert StartTimer(7, RING, 20.0) in fx and [e.call for e in fx if isinstance(e, Share)] == [moved]
+    assert there.by_user == {ALICE.uid: 7, BOB.uid: 7}
+    there.answer(7, BOB.uid, "web", 12_000)
+    moved2 = from_wire(to_wire(there.release(7)))  # type: ignore[arg-type]
+    moved2.gone = {(BOB.uid, "web")}
+    fx = Calls(30, 5).adopt(moved2, 13_000)
+    assert StartTimer(7, GRACE, 5) in fx and not [e for e in fx if isinstance(e, StartTimer) and e.name == RING]
+
+
+def test_directory_a_goodbye_makes_orphans_at_once() -> None:
+    m = Calls(30, 5)
+    ring(m)
+    d = Directory(timeout=2.0)
+    d.put("n1", from_wire(to_wire(m.calls[7])), now=100.0)
+    assert d.orphans(set(), 100.5) == []
+    d.silenced("n1")
+    assert [r.call.callid for r in d.orphans(set(), 100.5)] == [7]

@@ -90,10 +90,10 @@ async def crash(node: Harness) -> None:
     """The node dies as under SIGKILL: no goodbye, no heartbeat, nothing more on the bus."""
     hub = node.hub
     assert hub.cluster._task is not None and hub._sweeper is not None
+    hub.bus.connected.clear()  # type: ignore[attr-defined]  (nothing more leaves it)
     hub.cluster._task.cancel()
     hub._sweeper.cancel()
-    hub.calls.stop()
-    hub.bus.connected.clear()  # type: ignore[attr-defined]
+    hub.calls.stop(hand_over=False)
     await hub.bus.close()
 
 
@@ -284,3 +284,42 @@ async def test_the_node_holding_the_call_dying_ends_it_for_the_other_side(nodes:
     await until(lambda: bob.session.hub.calls.directory.calls == {})
     count = await b.scalar("SELECT count(*) FROM messages WHERE cid = ?", f"~call-{callid}")
     assert count == 1
+
+
+async def test_a_node_that_stops_hands_its_calls_over_and_they_go_on(nodes: Nodes) -> None:
+    a, b, c = await nodes(3, call_grace=10.0)
+    token = await a.token("alice", "a1")
+    alice = await a.connect(token)
+    bob = await b.device("bob")
+    await online_everywhere([a, b, c], alice, bob)
+    callid = (await ask(alice, "call", to="bob"))["callid"]
+    await status(bob, S.INCOMING)
+    await ask(bob, "call_answer", callid=callid)
+    await status(alice, S.ANSWER)
+    await a.hub.stop()  # a clean stop (SIGTERM): alice's connection closes, the call moves to bob's node
+    assert callid in b.hub.calls.machine.calls
+    await until(lambda: c.hub.calls.directory.owner(callid) == b.hub.bus.node)
+    moved = await c.connect(token)  # alice reconnects, to node c
+    resumed = await status(moved, S.ANSWER)
+    assert resumed["callid"] == callid and "elsewhere" not in resumed
+    await ask(bob, "call_signal", callid=callid, kind="ice", data={"candidate": "after the move"})
+    assert (await signal(moved))["data"] == {"candidate": "after the move"}
+    await ask(moved, "call_hangup", callid=callid)
+    await status(bob, S.COMPLETE)
+    rec = await record(bob)
+    assert rec["call"]["status"] == S.COMPLETE and rec["call"]["answered"] is True
+
+
+async def test_a_ringing_call_handed_over_still_times_out(nodes: Nodes) -> None:
+    a, b = await nodes(2, call_ring_timeout=2.0, call_grace=60.0)
+    alice = await a.device("alice")
+    bob = await b.device("bob")
+    await online_everywhere([a, b], alice, bob)
+    callid = (await ask(alice, "call", to="bob"))["callid"]
+    await status(bob, S.INCOMING)
+    await a.hub.stop()
+    assert b.hub.calls.machine.calls[callid].state == "ringing"
+    # its ring timer went on at node b (the caller's grace, 60 s, is far longer)
+    ended = await take(bob, lambda fr: fr["t"] == "call" and fr["status"] >= S.COMPLETE)
+    assert (ended["callid"], ended["status"]) == (callid, S.NOANSWER)
+    assert (await record(bob))["call"]["status"] == S.NOANSWER

@@ -41,6 +41,12 @@ class Directory:
                     del self.by_user[uid]
         return remote
 
+    def silenced(self, node: str) -> None:
+        """`node` said goodbye: its calls are orphans at the next check, not `timeout` later."""
+        for r in self.calls.values():
+            if r.owner == node:
+                r.since = float("-inf")
+
     def owner(self, callid: int) -> str | None:
         remote = self.calls.get(callid)
         return remote.owner if remote else None

@@ -198,6 +198,30 @@ class Calls:
         peer_key = call.callee_key if peer is call.callee else call.caller_key
         return [Emit(peer.uid, {"t": "call_signal", "callid": callid, "kind": kind, "data": data}, key=peer_key)]
 
+    # -- a call moving between nodes (its owner stops) -----------------------------------------
+
+    def release(self, callid: int) -> Call | None:
+        """Let go of a call, with no effect: another node takes it over (`adopt` there)."""
+        call = self.calls.pop(callid, None)
+        if call is not None:
+            for uid in (call.caller.uid, call.callee.uid):
+                if self.by_user.get(uid) == callid:
+                    del self.by_user[uid]
+        return call
+
+    def adopt(self, call: Call, now: int) -> list[Effect]:
+        """Take over a call another node let go of: its timers go on from where they were (the ring
+        timer for what is left of `ring_timeout`, grace afresh for endpoints that are away)."""
+        self.calls[call.callid] = call
+        self.by_user[call.caller.uid] = self.by_user[call.callee.uid] = call.callid
+        fx: list[Effect] = []
+        if call.state == RINGING:
+            fx.append(StartTimer(call.callid, RING, max(0.0, self.ring_timeout - (now - call.placed) / 1000)))
+        if call.gone:
+            fx.append(StartTimer(call.callid, GRACE, self.grace))
+        fx.append(Share(call))
+        return fx
+
     # -- what happens around the calls ----------------------------------------------------------
 
     def timeout(self, callid: int, name: str, now: int) -> list[Effect]:

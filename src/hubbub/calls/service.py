@@ -164,6 +164,16 @@ class CallService:
             self.directory.drop(int(msg[1]))
         elif kind == "hello":  # a node that starts (or got the bus back) learns this node's calls
             self._describe_all()
+        elif kind == "bye":
+            self.directory.silenced(node)
+        elif kind == "call.adopt":  # a stopping node hands a call to msg[1]
+            call = from_wire(msg[2])
+            if msg[1] == me:
+                self.directory.drop(call.callid)
+                call.gone = {(int(u), str(k)) for u, k in msg[3]}
+                self._run(self.machine.adopt(call, self.hub.now()))
+            else:
+                self.directory.put(str(msg[1]), call, time.monotonic())
         elif kind == "call.op" and msg[1] == me:
             _, _, requester, reqid, op, callid, uid, key, what, data = msg
             code = reason = ""
@@ -216,7 +226,10 @@ class CallService:
     def start(self) -> None:
         self._watcher = asyncio.ensure_future(self._watch())
 
-    def stop(self) -> None:
+    def stop(self, hand_over: bool = True) -> None:
+        """Stop; with `hand_over`, pass every live call to another node first (see `_hand_over`)."""
+        if hand_over and not self._stopped:
+            self._hand_over()
         self._stopped = True
         if self._watcher is not None:
             self._watcher.cancel()
@@ -226,6 +239,22 @@ class CallService:
         for reply in self._replies.values():
             if not reply.done():
                 reply.set_result(("NOTFOUND", "the server is stopping"))
+
+    def _hand_over(self) -> None:
+        """This node stops: each live call goes on at another node (`call.adopt`, heard by every node so
+        their copies name the new owner before this node's `bye`), preferably one holding an endpoint
+        of the call. With no other node the calls end with this one, as on a single node."""
+        roster = self.hub.cluster.roster
+        others = sorted(roster.seen)
+        for callid in list(self.machine.calls):
+            call = self.machine.release(callid)
+            assert call is not None
+            heirs = [roster.holder(uid, key) for uid, key in call.endpoints()]
+            heir = next((h for h in heirs if h), others[0] if others else None)
+            if heir is None:
+                continue
+            self.hub.bus.control(["call.adopt", heir, to_wire(call), [list(c) for c in call.gone]])
+            self.directory.put(heir, call, time.monotonic())  # this node's connections leaving are told to it
 
     # -- inside ---------------------------------------------------------------------------------
 
