@@ -24,6 +24,7 @@ from ..store.base import Group, OutMessage, SendResult, Store, TokenInfo, Touche
 from .shared_quota import open_quota
 from .cluster import Cluster
 from .order import SendOrder, Ticket
+from .quota import Buckets
 from .session import Session
 from .tokens import token_hash
 
@@ -60,6 +61,9 @@ class Hub:
         self._writes = open_quota(settings, "w", settings.user_write_bytes, settings.user_write_interval)
         self._group_ops = open_quota(settings, "g", settings.group_ops_per_minute, 60.0)
         self._send_order = SendOrder()
+        # frames per connection (rate_limit a second, rate_burst at once): one bucket per session, kept
+        # only while it is not full, so an idle connection holds none
+        self.frames = Buckets(settings.rate_burst, settings.rate_burst / settings.rate_limit)
         self.delivered = 0  # events acknowledged by this node's clients (metrics)
         self.draining = False  # SIGTERM: no new sessions, /readyz fails (server/drain.py)
         self.cluster = Cluster(bus, settings.bus_heartbeat, settings.bus_node_timeout, self._local_connections,

@@ -1,4 +1,4 @@
-"""Per-user quotas: token buckets keyed by user, refilled over time, that may run into debt.
+"""Token buckets keyed by user (quotas) or by connection (frame rate), refilled over time; they may run into debt.
 
 A user spends from its bucket for what it makes the server do (bytes written to logs, group admin
 operations). An operation goes through when the bucket holds its cost, or when the bucket is full
@@ -49,6 +49,10 @@ class Buckets:
     def adopt(self, key: Hashable, tokens: float) -> None:
         """Set the level of `key` from elsewhere (the bucket all nodes share, see shared_quota.py)."""
         self._state[key] = (min(self.capacity, tokens), self.clock())
+
+    def forget(self, key: Hashable) -> None:
+        """Drop `key` (its owner is gone)."""
+        self._state.pop(key, None)
 
     def _prune(self) -> None:
         """Forget full buckets (the same as never seen), so memory follows active users only."""

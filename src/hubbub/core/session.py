@@ -41,30 +41,11 @@ class Transport(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
-class RateLimiter:
-    """Token bucket: `rate` frames a second on average, `burst` at once."""
-
-    __slots__ = ("rate", "burst", "tokens", "stamp")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.stamp = float(burst), time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
 class Session:
     """The server side of one connection (see module docstring)."""
 
     # slots: a session lives as long as its connection, most of it idle (see docs/architecture.md)
-    __slots__ = ("hub", "transport", "state", "ident", "key", "limiter", "strikes", "acked", "sent_upto",
+    __slots__ = ("hub", "transport", "state", "ident", "key", "strikes", "acked", "sent_upto",
                  "known_head", "_out", "_out_bytes", "_writing", "_inflight", "_inflight_bytes", "_feeding",
                  "_tasks", "_writer_task", "_pusher_task", "_sends", "opened", "close_reason", "_deadline",
                  "_stall", "_admitted", "_pending", "_streaming")
@@ -76,7 +57,6 @@ class Session:
         self.state = NEW
         self.ident: TokenInfo | None = None
         self.key = ""  # the device id, or "device#tab" for a browser tab with a connection of its own
-        self.limiter = RateLimiter(s.rate_limit, s.rate_burst)
         self.strikes = 0
         self.acked = 0        # newest seq the client acknowledged
         self.sent_upto = 0    # newest seq pushed to the client
@@ -128,7 +108,7 @@ class Session:
             self._feeding = False
 
     async def _feed(self, text: str | bytes) -> None:
-        if not self.limiter.allow():
+        if not self.hub.frames.take(self, 1.0):
             self.strikes += 1
             if self.strikes >= self.hub.settings.rate_strikes:
                 await self.close(Close.RATELIMIT, "too many frames: rate limit exceeded")
@@ -180,6 +160,7 @@ class Session:
         if self._admitted:
             self.hub.release(self._pending)
             self._admitted = self._pending = False
+        self.hub.frames.forget(self)
         self.hub.detach(self)
 
     # -- output ---------------------------------------------------------------------------------
