@@ -98,6 +98,9 @@ async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Delive
         async for raw in s:
             if raw.startswith('{"t":"res"'):
                 credit.release()
+            elif raw.startswith('{"t":"events"'):  # its own sends and their receipts: acked as a client does
+                at = raw.rindex('{"seq":') + 7
+                await s.send('{"t":"ack","seq":%s}' % raw[at:raw.index(",", at)])
 
     async def events() -> None:
         async for raw in r:

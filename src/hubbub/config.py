@@ -73,6 +73,9 @@ class Settings:
     window: int = _s(1000, "events sent to a device before it must acknowledge", min=1, max=1_000_000)
     window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)",
                            min=1, max=4096 * MiB)
+    ack_delay: float = _s(0.02, "seconds a device's ack may wait before its cursor is stored; a send commits the "
+                          "acks waiting then in the same transaction (fewer commits under paced traffic)",
+                          min=0.0, max=1.0)
     window_timeout: float = _s(60.0, "seconds a device may hold a full window unacknowledged before it is closed",
                                min=0.01, max=24 * 3600.0)
     sends_in_flight_bytes: int = _s(1024 * 1024, "bytes of one connection's sends held until they are answered; "

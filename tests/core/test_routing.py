@@ -545,3 +545,45 @@ async def test_conversations_list_the_latest_message_of_each_for_a_new_device(ha
     # dave's list, from a second device of his, holds alice only
     dave_dev = await harness.connect(await harness.token("dave", device="d2"))
     assert [r["message"] for r in (await dave_dev.request("conversations"))["messages"]] == ["alice to dave"]
+
+
+@pytest.mark.settings(ack_delay=1.0)
+async def test_an_ack_rides_in_the_next_sends_commit(harness: Harness) -> None:
+    """On SQLite a device's ack waits (ack_delay) for the next send's transaction instead of costing
+    a commit of its own; a connection that resumes from the cursor meanwhile starts after it."""
+    if harness.hub.read_now is None:
+        pytest.skip("SQLite only: commits on the loop")
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    await alice.request("send", cid="m1", to="bob", message="one")
+    await bob.wait_events(1)  # and acks it
+    writer = harness.hub.store._writer
+    assert harness.hub.cursor_pending(bob.session.ident.uid, "d1") == 1, "taken in, not stored yet"
+    assert await harness.scalar("SELECT cursor FROM devices WHERE device='d1' AND uid=?",
+                                bob.session.ident.uid) in (None, 0)
+    # a second connection of bob's device resuming from the cursor does not get m1 again
+    bob2 = await harness.connect(await harness.token("bob"))
+    assert bob2.applied == 1
+    batches = writer.batches
+    await alice.request("send", cid="m2", to="bob", message="two")
+    assert writer.batches == batches + 1, "the send and the waiting ack: one commit"
+    assert await harness.scalar("SELECT cursor FROM devices WHERE device='d1' AND uid=?",
+                                bob.session.ident.uid) == 1
+    statuses = [e for e in await alice.wait_events(3) if e["k"] == "status"]
+    assert [(s["cid"], s["status"]) for s in statuses] == [("m1", Status.DELIVERED)]
+
+
+@pytest.mark.settings(ack_delay=1.0)
+async def test_acks_waiting_when_the_hub_stops_are_stored(harness: Harness) -> None:
+    if harness.hub.read_now is None:
+        pytest.skip("SQLite only: acks wait for ack_delay there")
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    uid = bob.session.ident.uid
+    await alice.request("send", cid="m1", to="bob", message="one")
+    await bob.wait_events(1)
+    await bob.session.closed()
+    await harness.hub.stop()  # (the fixture's stop after this one finds nothing left to do)
+    import sqlite3
+    with sqlite3.connect(harness.hub.store.path) as db:
+        assert db.execute("SELECT cursor FROM devices WHERE uid=? AND device='d1'", (uid,)).fetchone() == (1,)

@@ -65,3 +65,40 @@ async def test_an_idle_session_runs_no_task_and_holds_no_queue(server: Any) -> N
     assert "again" in json.dumps(frame)
     await alice.close()
     await bob.close()
+
+
+async def test_frames_of_one_turn_leave_in_one_write_and_arrive_whole(server: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session hands a loop turn's frames to the socket in one write (no compression, socket not
+    paused): every length form of the frame header (under 126 bytes, 16-bit, 64-bit) arrives intact."""
+    from hubbub.server import ws as ws_layer
+    writes: list[int] = []
+    real = ws_layer._AiohttpTransport.write_now
+
+    def counting(self: Any, texts: list[str]) -> bool:
+        done = real(self, texts)
+        if done:
+            writes.append(len(texts))
+        return done
+    monkeypatch.setattr(ws_layer._AiohttpTransport, "write_now", counting)
+    server.token("bob")
+    alice, _ = await raw(server, server.token("alice"))
+    texts = ["x" * 100, "y" * 30_000, "z" * 30_000, "w" * 30_000]  # bob is offline: his backlog is one big frame
+    for i, text in enumerate(texts):
+        await alice.send(json.dumps({"t": "send", "r": i, "cid": f"c{i}", "to": "bob", "message": text}))
+    answers = []
+    while len(answers) < len(texts):
+        frame = json.loads(await alice.recv())
+        if frame["t"] == "res":
+            answers.append(frame)
+    assert all(a["status"] == Status.SENT for a in answers)
+    bob, _ = await raw(server, server.token("bob"))
+    got: list[str] = []
+    while len(got) < len(texts):
+        frame = json.loads(await bob.recv())
+        if frame["t"] == "events":
+            got += [e["message"] for e in frame["events"] if e["k"] == "msg"]
+    assert got == texts
+    assert writes and sum(writes) > 0, "frames went through the one-write path"
+    await alice.close()
+    await bob.close()

@@ -32,10 +32,16 @@ log = logging.getLogger("hubbub.session")
 
 NEW, OPEN, CLOSING, CLOSED = "new", "open", "closing", "closed"
 _EVENTS_HEAD, _EVENTS_TAIL = '{"t":"events","events":[', "]}"
+_EVENTS_FRAMING = len(_EVENTS_HEAD) + len(_EVENTS_TAIL) - 1  # an events frame's bytes besides its items' (and commas)
 
 
 class Transport(Protocol):
-    """What a session needs from a socket."""
+    """What a session needs from a socket.
+
+    A transport may also have `write_now(texts) -> bool`: write these frames at once if the socket
+    takes them without waiting (then one system call serves them all), or write nothing and say
+    False; the session then falls back to `send`, one frame at a time.
+    """
 
     async def send(self, text: str) -> None: ...
     async def close(self, code: int, reason: str) -> None: ...
@@ -69,9 +75,12 @@ class Session:
         self._inflight_bytes = 0
         self._feeding = False  # inside feed(): the receive loop waits for us, so no ack can arrive
         self._tasks: list[asyncio.Task[Any]] = []
-        # No task while idle: the writer and the pusher run only while they have work (emit, _kick)
-        self._writer_task: asyncio.Task[None] | None = None
-        self._pusher_task: asyncio.Task[None] | None = None
+        # No task while idle: the writer and the pusher run only while they have work (emit, _kick).
+        # Each is first a callback for the next loop turn (cheaper than a task, and what one turn
+        # queued leaves together); a task only when it must wait (a socket that does not take the
+        # frames now, a store whose reads suspend).
+        self._writer_task: asyncio.Task[None] | asyncio.Handle | None = None
+        self._pusher_task: asyncio.Task[None] | asyncio.Handle | None = None
         self._deadline: asyncio.TimerHandle | None = None
         self._streaming = False  # the welcome went out: events may follow
         self._sends: Credit | None = None  # made by the first send
@@ -180,7 +189,7 @@ class Session:
         self._out.append(text)
         self._out_bytes += f.byte_len(text)
         if self._writer_task is None:
-            self._writer_task = asyncio.ensure_future(self._writer())
+            self._writer_task = asyncio.get_running_loop().call_soon(self._write_out)
         if self._writing and self._out_bytes > self.hub.settings.send_buffer_bytes and self.state != CLOSING:
             asyncio.ensure_future(self.close(Close.RATELIMIT, "client does not read its frames"))
 
@@ -234,8 +243,25 @@ class Session:
                                          or (self._sends is not None and self._sends.in_flight[0] > 0)):
             await asyncio.sleep(0.005)
 
+    def _write_out(self) -> None:
+        """Write what this loop turn queued in one go if the socket takes it now; else start the writer."""
+        self._writer_task = None
+        if not self._out or self.state == CLOSED:
+            return
+        write_now = getattr(self.transport, "write_now", None)
+        if write_now is not None:
+            try:
+                written = write_now(self._out)
+            except Exception:  # socket gone; the I/O layer reports the close
+                written = True
+            if written:
+                self._out = []
+                self._out_bytes = 0
+                return
+        self._writer_task = asyncio.ensure_future(self._writer())
+
     async def _writer(self) -> None:
-        """Write the queued frames, then end (emit starts it again)."""
+        """Write the queued frames one at a time, waiting for the socket, then end (emit starts it again)."""
         try:
             while self._out:
                 batch, self._out = self._out, []
@@ -302,7 +328,9 @@ class Session:
             self._deadline = None
         self.hub.authenticated()
         head = await self.hub.store.head(ident.uid)
-        cursor = await self.hub.store.cursor(ident.uid, ident.device)
+        # an ack taken in but not stored yet counts: it waits for `ack_delay` or the next send's commit
+        cursor = max(await self.hub.store.cursor(ident.uid, ident.device),
+                     self.hub.cursor_pending(ident.uid, ident.device))
         after = cursor if frame.after is None or frame.after == "cursor" else min(frame.after, head)
         if after > cursor:  # the client applied more than it managed to acknowledge
             await self.hub.ack(ident, after)
@@ -336,7 +364,10 @@ class Session:
         """Start the pusher if there are events to send and it is not running."""
         if (self._pusher_task is None and self._streaming and self.state == OPEN
                 and self.sent_upto < self.known_head):
-            self._pusher_task = asyncio.ensure_future(self._pusher())
+            if self.hub.read_now is not None:
+                self._pusher_task = asyncio.get_running_loop().call_soon(self._push_now)
+            else:
+                self._pusher_task = asyncio.ensure_future(self._pusher())
 
     def _token_deadline(self, expires: int) -> None:
         """The token expires while connected: the connection ends with it (4001). A timer, not a
@@ -352,37 +383,67 @@ class Session:
         self.error("AUTHFAIL", "token expired")
         self.hub.spawn(self.close(Close.AUTHFAIL, "AUTHFAIL: token expired"))
 
+    def _want(self) -> tuple[int, int] | None:
+        """(events, bytes) the pusher may read next; None when caught up, closing, or out of credit
+        (then the window timer runs until an ack gives credit back)."""
+        if self.sent_upto >= self.known_head or self.state != OPEN:
+            return None
+        s = self.hub.settings
+        room = s.window - (self.sent_upto - self.acked)
+        room_bytes = s.window_bytes - self._inflight_bytes
+        if room <= 0 or room_bytes <= 0:
+            self._stalled()
+            return None
+        return min(room, 500), min(s.max_events_frame_bytes - _EVENTS_FRAMING, room_bytes)
+
+    def _take(self, uid: int, items: list[str], overdue: list[int]) -> bool:
+        """Send the frame items read after `sent_upto` as one events frame; False if there were none."""
+        if not items or self.state != OPEN:
+            return False
+        if overdue:
+            self.hub.expire([(uid, seq) for seq in overdue])
+        inflight = self._inflight
+        if inflight is None:
+            inflight = self._inflight = collections.deque()
+        seq = self.sent_upto
+        for item in items:
+            seq += 1
+            size = f.byte_len(item) + 1
+            inflight.append((seq, size))
+            self._inflight_bytes += size
+        self.sent_upto = seq
+        self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
+        s = self.hub.settings
+        if self.sent_upto - self.acked >= s.window or self._inflight_bytes >= s.window_bytes:
+            self._stalled()
+        return True
+
+    def _push_now(self) -> None:
+        """The pusher for a store whose reads never suspend (SQLite): a callback, no task."""
+        assert self.ident is not None
+        uid, read = self.ident.uid, self.hub.read_now
+        assert read is not None
+        try:
+            while (want := self._want()) is not None:
+                if not self._take(uid, *read(uid, self.sent_upto, want[0], self.hub.now(), want[1])):
+                    break
+        except Exception:
+            log.exception("pusher failed for uid %s", uid)
+            self.hub.spawn(self.close(Close.INTERNAL, "internal error"))
+        finally:
+            self._pusher_task = None
+
     async def _pusher(self) -> None:
         """Send the log after `sent_upto` in frames capped in bytes, within the window of events and
-        of bytes; an ack gives the credit back."""
+        of bytes, until caught up or out of credit; notify and on_ack start it again."""
         assert self.ident is not None
-        s = self.hub.settings
         uid = self.ident.uid
-        frame_room = s.max_events_frame_bytes - len(_EVENTS_HEAD) - len(_EVENTS_TAIL) + 1
         try:
-            # until caught up or out of credit; notify and on_ack start it again
-            while self.sent_upto < self.known_head and self.state == OPEN:
-                room = s.window - (self.sent_upto - self.acked)
-                room_bytes = s.window_bytes - self._inflight_bytes
-                if room <= 0 or room_bytes <= 0:
-                    self._stalled()
-                    break  # wait for an ack
-                items, overdue = await self.hub.store.events_after(
-                    uid, self.sent_upto, min(room, 500), self.hub.now(), min(frame_room, room_bytes))
-                if not items or self.state != OPEN:
+            while (want := self._want()) is not None:
+                items, overdue = await self.hub.store.events_after(uid, self.sent_upto, want[0], self.hub.now(),
+                                                                   want[1])
+                if not self._take(uid, items, overdue):
                     break
-                if overdue:
-                    self.hub.expire([(uid, seq) for seq in overdue])
-                for item in items:
-                    self.sent_upto += 1
-                    size = f.byte_len(item) + 1
-                    if self._inflight is None:
-                        self._inflight = collections.deque()
-                    self._inflight.append((self.sent_upto, size))
-                    self._inflight_bytes += size
-                self.emit(_EVENTS_HEAD + ",".join(items) + _EVENTS_TAIL)
-                if self.sent_upto - self.acked >= s.window or self._inflight_bytes >= s.window_bytes:
-                    self._stalled()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -6,6 +6,8 @@ docs/architecture.md); compression is off unless `ws_compression` turns it on.
 
 from __future__ import annotations
 
+import struct
+
 from aiohttp import WSMsgType, web
 
 from ..core.hub import Hub
@@ -18,6 +20,10 @@ PING_INTERVAL = 20.0
 """Seconds of silence before a ping; a peer that does not answer within half of it is dropped."""
 
 
+_HEAD1, _HEAD2, _HEAD3 = struct.Struct("!BB").pack, struct.Struct("!BBH").pack, struct.Struct("!BBQ").pack
+_TEXT = 0x81  # FIN, text opcode
+
+
 class _AiohttpTransport:
     __slots__ = ("ws",)
 
@@ -26,6 +32,27 @@ class _AiohttpTransport:
 
     async def send(self, text: str) -> None:
         await self.ws.send_str(text)
+
+    def write_now(self, texts: list[str]) -> bool:
+        """Frame these texts and hand them to the socket in one write, when it takes them without
+        waiting: no compression, not paused by flow control, not closing. aiohttp writes one frame
+        per call (a system call each); a session's frames of one loop turn (an answer, the events
+        behind it) go in one here. Otherwise write nothing: the session falls back to `send`."""
+        writer = getattr(self.ws, "_writer", None)  # aiohttp's own; absent or changed: the plain path
+        if (writer is None or getattr(writer, "compress", 1) or getattr(writer, "_closing", True)
+                or getattr(getattr(writer, "protocol", None), "writing_paused", True)):
+            return False
+        transport = getattr(writer, "transport", None)
+        if transport is None or transport.is_closing():
+            return False
+        parts = []
+        for text in texts:
+            data = text.encode()
+            n = len(data)
+            parts.append(_HEAD1(_TEXT, n) if n < 126 else _HEAD2(_TEXT, 126, n) if n < 65536 else _HEAD3(_TEXT, 127, n))
+            parts.append(data)
+        transport.write(b"".join(parts))
+        return True
 
     async def close(self, code: int, reason: str) -> None:
         await self.ws.close(code=code, message=reason.encode())

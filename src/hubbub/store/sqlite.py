@@ -19,6 +19,7 @@ from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
+from .fresh import FreshRows
 from .migrate import upgrade_sqlite
 from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
                      frame_items, history_item, json_or_none, read_events, update_events, user_row)
@@ -33,12 +34,13 @@ HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"  # one step down t
 class _Log:
     """Appends events inside one write operation and remembers the heads it moved."""
 
-    __slots__ = ("conn", "heads", "touched")
+    __slots__ = ("conn", "heads", "touched", "fresh")
 
-    def __init__(self, conn: sqlite3.Connection, heads: BoundedCache[int, int]) -> None:
+    def __init__(self, conn: sqlite3.Connection, heads: BoundedCache[int, int], fresh: FreshRows) -> None:
         self.conn = conn
         self.heads = heads
         self.touched: Touched = {}
+        self.fresh = fresh
 
     def head(self, uid: int) -> int:
         seq = self.touched.get(uid)
@@ -51,9 +53,11 @@ class _Log:
     def append(self, uid: int, body: str, mid: int | None = None, deadline: int | None = None) -> int:
         """Append an event; with `mid`, an incoming message whose delivery is tracked until `deadline`."""
         seq = self.head(uid) + 1
+        state = None if mid is None else PENDING
         self.conn.execute("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)",
-                          (uid, seq, body, mid, None if mid is None else PENDING, deadline))
+                          (uid, seq, body, mid, state, deadline))
         self.touched[uid] = seq
+        self.fresh.add(uid, seq, body, state, deadline)
         return seq
 
 
@@ -70,8 +74,10 @@ class SQLiteStore:
         self._busy_ms = int(busy_timeout * 1000)
         self._wait_ms = max(1, int(lock_wait * 1000))
         # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes
-        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes // 2)
-        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes - cache_bytes // 2)
+        # (a quarter of it for the rows each commit appended, read by the pushers right after: fresh.py)
+        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes * 3 // 8)
+        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 3 // 8)
+        self._fresh = FreshRows(cache_bytes - 2 * (cache_bytes * 3 // 8))
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
                                    lock_wait=lock_wait, wal_size_limit=wal_size_limit)
         self._db: sqlite3.Connection | None = None
@@ -79,11 +85,12 @@ class SQLiteStore:
     @property
     def cache_bytes(self) -> int:
         """Estimated memory of the writer's caches (bounded by `writer_cache_bytes`)."""
-        return self._heads.bytes + self._cursors.bytes
+        return self._heads.bytes + self._cursors.bytes + self._fresh.bytes
 
     def _forget(self) -> None:
         self._heads.clear()
         self._cursors.clear()
+        self._fresh.clear()
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -135,7 +142,7 @@ class SQLiteStore:
         return await self._writer.run(self._in_tx, fn, args)
 
     def _in_tx(self, conn: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Touched]:
-        log = _Log(conn, self._heads)
+        log = _Log(conn, self._heads, self._fresh)
         result = fn(log, *args)
         # cached now, before the commit: a rollback of the batch clears the cache (`_forget`)
         self._heads.update(log.touched)
@@ -266,13 +273,23 @@ class SQLiteStore:
 
     async def events_after(self, uid: int, after: int, limit: int, now: int,
                            max_bytes: int) -> tuple[list[str], list[int]]:
-        """Frame items for the events after `after`, and the seqs of messages that expired unseen.
+        return self.events_after_now(uid, after, limit, now, max_bytes)
+
+    def events_after_now(self, uid: int, after: int, limit: int, now: int,
+                         max_bytes: int) -> tuple[list[str], list[int]]:
+        """`events_after` without a coroutine: reads on the loop never suspend, so a session's pusher
+        can be a plain callback (see Session._kick).
+
+        Frame items for the events after `after`, and the seqs of messages that expired unseen.
 
         At most `limit` items whose UTF-8 bytes (plus a separator each) add up to `max_bytes`, and
         always at least one; rows past that are never read. An incoming message past its deadline
         and not yet delivered is replaced by a `skip` placeholder so the stream stays gap-free; the
         caller expires it.
         """
+        fresh = self._fresh.after(uid, after, limit, now)
+        if fresh is not None:
+            return frame_items(fresh, now, max_bytes)
         rows = self.db.execute("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq "
                                "LIMIT ?", (uid, after, limit))
         try:
