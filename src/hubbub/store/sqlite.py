@@ -26,7 +26,8 @@ from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ,
 
 _json = msgspec.json.Encoder()
 
-HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"  # one step down the primary key
+HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)  # UPDATE ... RETURNING  # one step down the primary key
 
 # the schema lives in the migrations (hubbub/migrations/versions); `open` brings a file up to date
 
@@ -301,6 +302,7 @@ class SQLiteStore:
         """Store device cursors (uid, device, seq, address); the first ack of a message is its DELIVERED."""
         def op(log: _Log) -> None:
             c = log.conn
+            messages: dict[int, tuple[int, str, int] | None] = {}
             for uid, device, seq, address in acks:
                 old = self._cursors.get((uid, device))
                 if old is None:
@@ -312,14 +314,22 @@ class SQLiteStore:
                 self._cursors[(uid, device)] = new
                 c.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
                           "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", (uid, device, new))
-                due = c.execute("SELECT e.seq, m.mid, m.sender, m.cid, m.gid FROM events e JOIN messages m ON m.mid=e.mid "
-                                "WHERE e.uid=? AND e.seq>? AND e.seq<=? AND e.state=0", (uid, old, new)).fetchall()
-                if not due:
-                    continue
-                c.executemany("UPDATE events SET state=1 WHERE uid=? AND seq=?", [(uid, s) for s, *_ in due])
-                for _seq, mid, sender, cid, gid in due:
-                    log.append(sender, event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
-                                              status=int(Status.DELIVERED)))
+                # one statement finds and marks them; a group message's sender is looked up once per batch
+                if _RETURNING:
+                    due = c.execute("UPDATE events SET state=1 WHERE uid=? AND seq>? AND seq<=? AND state=0 "
+                                    "RETURNING seq, mid", (uid, old, new)).fetchall()
+                else:  # SQLite before 3.35
+                    due = c.execute("SELECT seq, mid FROM events WHERE uid=? AND seq>? AND seq<=? AND state=0",
+                                    (uid, old, new)).fetchall()
+                    c.executemany("UPDATE events SET state=1 WHERE uid=? AND seq=?", [(uid, d[0]) for d in due])
+                for _seq, mid in sorted(due):
+                    m = messages.get(mid)
+                    if m is None:
+                        m = messages[mid] = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?",
+                                                      (mid,)).fetchone()
+                    if m is not None:
+                        log.append(m[0], event(k="status", ts=now, mid=mid, cid=m[1], peer=address, gid=m[2],
+                                               status=int(Status.DELIVERED)))
         _, touched = await self._write(op)
         return touched
 
