@@ -71,6 +71,7 @@ async def test_sigterm_moves_clients_and_loses_nothing(cluster_factory: Callable
         # its clients moved: each reconnected once, at once (4004), and is now on node 1
         await until(lambda: all(cl.connected for cl in clients), 30, "everyone connected")
         assert all(cl.reconnects >= 1 for cl in on_victim)
+        assert all(cl.last_close_code == 4004 for cl in on_victim)
         assert all(node_of(c, cl) == 1 for cl in clients)
 
         # counted at the end: every message answered SENT arrived exactly once, nothing else did

@@ -37,6 +37,13 @@ def test_workers_need_postgres_and_redis(tmp_path: Path) -> None:
     assert out.returncode == 2 and "the Redis bus" in out.stderr and "PostgreSQL" not in out.stderr
 
 
+def test_a_worker_that_cannot_start_ends_the_command(tmp_path: Path) -> None:
+    out = serve("--workers", "2", "--data-dir", str(tmp_path), "--database-url", "postgresql://nobody@127.0.0.1:1/x",
+                "--bus-url", "redis://127.0.0.1:1/0")
+    assert out.returncode == 1 and "serving on" not in out.stdout
+    assert "before it was ready" in out.stderr and "worker" in out.stderr
+
+
 def test_restart_policy_backs_off_a_crashing_worker_and_forgives_a_stable_one() -> None:
     p = RestartPolicy(base=0.5, cap=4.0, stable=60.0)
     assert [p.died(0, ran_for=1.0) for _ in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
@@ -149,12 +156,12 @@ async def test_two_workers_share_the_port_and_the_work(tmp_path: Path, pg_url: s
         assert await asyncio.wait_for(first_messages(a, 1), 30) == ["after the restart"]
         assert "restarting it" in "\n".join(server.output)
 
-        # SIGTERM: the parent passes it on, every worker drains, all exit 0, the control file goes
-        for c in clients:
-            await c.close()
+        # SIGTERM: the parent passes it on, every worker drains (its clients get 4004), all exit 0,
+        # the control file goes
         assert server.proc is not None
         server.proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(server.proc.wait, 60) == 0, "\n".join(server.output)
+        assert all(c.last_close_code == 4004 for c in clients)
         assert not any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in new_pids.values())
         assert not (data / "server.json").exists()
     finally:

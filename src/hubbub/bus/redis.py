@@ -50,6 +50,10 @@ def decode(data: str) -> tuple[str, str, Any]:
     return kind, node, (int(uid), frame)
 
 
+CLOSE_ATTEMPTS, CLOSE_WAIT = 3, 1.0
+"""close(): cancels of the bus tasks, and seconds each waits for them."""
+
+
 class RedisBus:
     """Bus over Redis pub/sub (see module docstring)."""
 
@@ -87,11 +91,24 @@ class RedisBus:
             log.warning("bus at %s not reachable yet; serving this node's clients meanwhile", self.url)
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Stop listening and publishing, within a few seconds whatever redis-py is doing: a node that
+        drains must exit within drain_timeout (a pub/sub task caught in its connection's close could
+        take one cancel and wait on; another cancel ends it)."""
+        pending = {t for t in self._tasks if not t.done()}
+        for _ in range(CLOSE_ATTEMPTS):
+            if not pending:
+                break
+            for t in pending:
+                t.cancel()
+            _done, pending = await asyncio.wait(pending, timeout=CLOSE_WAIT)
+            for t in pending:
+                log.warning("bus task still running after cancel: %s", t.get_stack(limit=3))
+        await asyncio.gather(*[t for t in self._tasks if t.done()], return_exceptions=True)
         if self._redis is not None:
-            await self._redis.aclose()
+            try:
+                await asyncio.wait_for(self._redis.aclose(), CLOSE_WAIT)
+            except (asyncio.TimeoutError, RedisError, OSError):
+                pass
             self._redis = None
         self._on_wake = self._on_signal = self._on_resync = self._on_control = None
 

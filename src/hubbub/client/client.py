@@ -167,6 +167,11 @@ class Client:
         return self._ws
 
     @property
+    def last_close_code(self) -> int | None:
+        """The close code of the last connection that ended (None: none ended, or no close frame)."""
+        return self._close_code
+
+    @property
     def final_error(self) -> BaseException | None:
         """Why the client stopped for good (SignedOut, AuthError...), or None."""
         return self._final

@@ -94,6 +94,7 @@ class Server:
                     remove_control_file(self.settings.data_path)
         finally:
             await runner.cleanup()
+            log.info("stopped")
 
     async def drain(self) -> None:
         """Stop accepting, fail /readyz, move the clients elsewhere (server/drain.py); the caller then
@@ -105,6 +106,7 @@ class Server:
         s = self.settings
         log.info("draining: %d connections, drain_timeout %g s", hub.connection_count(), s.drain_timeout)
         await drain_sessions(hub, DrainBudget(s.drain_timeout, s.close_grace), s.drain_close_rate)
+        log.info("drained: stopping")
 
     def run(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
         """Serve until one of `signals` (then drain, within drain_timeout), on uvloop when installed."""
