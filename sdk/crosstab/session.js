@@ -76,6 +76,9 @@ export class TabSession {
     this.connGen = 0;
     this.connected = false;
     this.welcomed = false;  // a welcome came at least once (tab mode then always resumes from `applied`)
+    // The outbox went out on this connection (`_flush`): until then a new send waits in `pendingSends`,
+    // so it cannot overtake older unanswered sends and be stored before them.
+    this.flushed = false;
     this.signedOut = false;
     this.authFailed = false;
     this.backoff = 0;
@@ -355,6 +358,7 @@ export class TabSession {
     switch (f.t) {
       case 'welcome':
         this.connected = true;
+        this.flushed = false;
         this.welcomed = true;
         this.backoff = 0;
         this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
@@ -443,6 +447,7 @@ export class TabSession {
     var gen = this.connGen;
     var entries = await this.store.outboxAll();
     if (gen !== this.connGen || !this.connected) return;
+    this.flushed = true;
     for (var i = 0; i < entries.length; i++) {
       var e = entries[i];
       if (!this.pendingSends.has(e.cid)) this.pendingSends.set(e.cid, { frame: e.frame, origin: e.origin, ts: e.ts });
@@ -456,7 +461,7 @@ export class TabSession {
 
   _transmitSend(cid) {
     var p = this.pendingSends.get(cid);
-    if (!p || !this.connected || this.sendingCids.has(cid)) return;
+    if (!p || !this.connected || !this.flushed || this.sendingCids.has(cid)) return;
     var r = ++this.rseq;
     var frame = Object.assign({}, p.frame, { r: r, cid: cid });
     if (this._wsSend(frame)) {

@@ -1,10 +1,11 @@
-"""A browser with cross-tab sessions whose leader's node is SIGKILLed resumes on another node.
+"""Browsers whose node is SIGKILLed resume on another node: cross-tab sessions, and a peer mid-stream.
 
 Three real `hubbub serve` processes share PostgreSQL and Redis behind the test balancer
-(tests/server/cluster.py). Alice's three tabs load the example page through the balancer, so the
-leader tab's WebSocket lands on one node; bob's page is served by another node directly. Bob
-streams to alice before, during and after the kill of alice's node, and alice's tabs send to bob
-throughout: every message shows once, in order, in every tab of alice and at bob.
+(tests/server/cluster.py). Alice's three tabs and bob's page all connect through the balancer.
+Bob streams to alice while alice's tabs send to bob. First the node of alice's leader tab dies
+(bob's messages before, during and after), then, with that node back, the node of bob's
+connection dies while he is still streaming (his unanswered sends and the new ones go out again
+on another node). Every message shows once, in order, in every tab of alice and at bob.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from tests.server.cluster import Cluster, cluster, cluster_factory  # noqa: F401  (fixtures)
+from tests.server.cluster import Cluster, Route, cluster, cluster_factory  # noqa: F401  (fixtures)
 
 from .conftest import Tab, wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
-STREAM = 150      # bob -> alice
+STREAM = 200      # bob -> alice
 KILL = 40         # bob's stream waits here until alice's node is killed,
-HOLD = 100        # and here until alice is back online on another node
+HOLD = 100        # here until alice is back online on another node, then runs to the end
 OUT = 60          # alice -> bob, from her three tabs in turn
 
 
@@ -37,26 +38,39 @@ def open_tabs(ctx: Any, url: str, n: int) -> list[Tab]:
     return tabs
 
 
-def ws_routes(cluster: Cluster) -> list[int]:
+def ws_routes(cluster: Cluster) -> list[Route]:
+    """The WebSockets open through the balancer (their backend index is the node holding them)."""
     assert cluster.balancer is not None
-    return [r.backend for r in cluster.balancer.open_routes("GET /ws")]
+    return cluster.balancer.open_routes("GET /ws")
 
 
-def test_leader_node_killed_session_resumes_on_another_node(cluster: Cluster, chromium: Any) -> None:
+def kill(cluster: Cluster, index: int) -> None:
+    node = cluster.nodes[index]
+    assert node.process is not None and node.process.proc is not None
+    node.process.proc.send_signal(signal.SIGKILL)
+    assert node.wait(10) == -signal.SIGKILL
+
+
+def test_nodes_of_a_leader_tab_and_of_a_peer_killed_nothing_lost_or_doubled(cluster: Cluster, chromium: Any) -> None:
     contexts: list[Any] = []
     try:
         alice_ctx = chromium.new_context()
         bob_ctx = chromium.new_context()
         contexts += [alice_ctx, bob_ctx]
-        query = f"token={cluster.token('alice', 'web')}&appid={cluster.appid}"
-        alice = open_tabs(alice_ctx, f"{cluster.url}/example?{query}", 3)
-        leaders = [t for t in alice if t.leader()]
-        assert len(leaders) == 1
-        # the leader's one WebSocket went through the balancer: that node is the victim
-        wait_for(lambda: len(ws_routes(cluster)) == 1, 10, "one WebSocket through the balancer")
-        (victim,) = ws_routes(cluster)
-        other = next(n for n in cluster.nodes if n.index != victim)
-        (bob,) = open_tabs(bob_ctx, f"{other.url}/example?token={cluster.token('bob', 'web')}&appid={cluster.appid}", 1)
+        alice = open_tabs(alice_ctx, f"{cluster.url}/example?token={cluster.token('alice', 'web')}&appid={cluster.appid}", 3)
+        assert sum(1 for t in alice if t.leader()) == 1
+        # the leader's one WebSocket went through the balancer: its node is the first victim
+        wait_for(lambda: len(ws_routes(cluster)) == 1, 10, "one WebSocket for alice's three tabs")
+        (alice_route,) = ws_routes(cluster)
+        bob_url = f"{cluster.url}/example?token={cluster.token('bob', 'web')}&appid={cluster.appid}"
+        while True:  # bob on another node than alice (the round robin moves on at each try)
+            (bob,) = open_tabs(bob_ctx, bob_url, 1)
+            wait_for(lambda: len(ws_routes(cluster)) == 2, 10, "bob's WebSocket")
+            (bob_route,) = [r for r in ws_routes(cluster) if r is not alice_route]
+            if bob_route.backend != alice_route.backend:
+                break
+            bob.page.close()
+            wait_for(lambda: len(ws_routes(cluster)) == 1, 10, "bob's WebSocket closed")
 
         bob.js("""([n, kill, hold]) => { window.gate = 0; window.__streamDone = false; (async () => {
             for (let i = 0; i < n; i++) {
@@ -77,17 +91,23 @@ def test_leader_node_killed_session_resumes_on_another_node(cluster: Cluster, ch
         send_out(20)
         wait_for(lambda: all(len(t.shown("in")) == KILL for t in alice), 30, "the stream under way")
         # during: alice's node dies without a word while bob goes on and alice's tabs send
-        cluster.nodes[victim].process.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        first = alice_route.backend
+        kill(cluster, first)
         bob.js("() => { window.gate = 1; }")  # bob goes on while alice's leader has no connection
         send_out(20)
-        assert cluster.nodes[victim].wait(10) == -signal.SIGKILL
-        wait_for(lambda: ws_routes(cluster) and victim not in ws_routes(cluster), 60,
-                 "alice's leader reconnected through the balancer to a live node")
-        assert len(ws_routes(cluster)) == 1, "one connection for the three tabs"
+        wait_for(lambda: any(r is not bob_route for r in ws_routes(cluster)), 60,
+                 "alice's leader reconnected through the balancer")
+        (alice_route,) = [r for r in ws_routes(cluster) if r is not bob_route]
+        assert alice_route.backend != first and bob_route.open
         wait_for(lambda: all(t.online() for t in alice), 30, "alice's tabs online again")
         back = len(alice[0].shown("in"))
         # after: the rest of bob's stream, and more from alice
+        cluster.restart(first)
         bob.js("() => { window.gate = 2; }")
+        send_out(10)
+        # then bob's node dies while he streams: his unanswered and new sends go out on another node
+        wait_for(lambda: len(alice[0].shown("in")) >= HOLD + 20, 30, "bob's stream after the hold")
+        kill(cluster, bob_route.backend)
         send_out(OUT - sent_out)
         wait_for(lambda: bob.js("() => window.__streamDone"), 60, "bob's stream")
 
@@ -103,9 +123,9 @@ def test_leader_node_killed_session_resumes_on_another_node(cluster: Cluster, ch
             assert sorted(t.shown("out")) == want_out, f"tab {k}: alice's own once each"
         assert sorted(bob.shown("out")) == want_out, "bob got each of alice's messages once"
         assert sum(1 for t in alice if t.leader()) == 1
-        assert len(ws_routes(cluster)) == 1
-        print(f"alice's tabs had {back} of bob's messages when back online ({KILL} at the kill)")
+        assert len(ws_routes(cluster)) == 2, "one connection for alice's tabs, one for bob"
         assert not any(t.errors for t in alice + [bob]), [t.errors for t in alice + [bob]]
+        print(f"alice's tabs had {back} of bob's messages when back online ({KILL} at the kill)")
     finally:
         for c in contexts:
             try:

@@ -91,6 +91,26 @@ test('the outbox: a send from a tab while no leader exists goes out once when a 
   f.close();
 });
 
+test('after a reconnect a new send waits for the older unanswered ones: the server stores them in order', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const [a] = await openOnline(b, ['a']);
+  // the welcome's handling reads the store before the outbox goes out: make that read slow
+  const getLastSeq = b.store.getLastSeq.bind(b.store);
+  b.store.getLastSeq = async () => { await sleep(40); return getLastSeq(); };
+  server.dropAll(1006);  // the node died: sends made now wait in the outbox
+  const connects = server.connects;
+  for (let i = 0; i < 5; i++) a.api.sendMessage({ peer: 'bob' }, a.api.random(), 'old' + i);
+  await until(() => server.connects > connects && server.active && server.active.authed, 3000, 'welcomed again');
+  a.api.sendMessage({ peer: 'bob' }, a.api.random(), 'new');  // before the outbox went out
+  try {
+    await until(() => server.peerInbox.length === 6, 3000, 'all six stored');
+    assert.deepEqual(server.peerInbox.map((m) => m.message), ['old0', 'old1', 'old2', 'old3', 'old4', 'new']);
+  } finally {
+    a.close();
+  }
+});
+
 async function streamWithDisruption(disrupt) {
   const server = new FakeServer();
   const b = new FakeBrowser(server);

@@ -1021,6 +1021,7 @@
       this.connGen = 0;
       this.connected = false;
       this.welcomed = false;
+      this.flushed = false;
       this.signedOut = false;
       this.authFailed = false;
       this.backoff = 0;
@@ -1367,6 +1368,7 @@
       switch (f.t) {
         case "welcome":
           this.connected = true;
+          this.flushed = false;
           this.welcomed = true;
           this.backoff = 0;
           this.info = { address: f.address, uid: f.uid, device: f.device, head: f.head, ts: f.ts, limits: f.limits, ice: f.ice || [] };
@@ -1461,6 +1463,7 @@
       var gen = this.connGen;
       var entries = await this.store.outboxAll();
       if (gen !== this.connGen || !this.connected) return;
+      this.flushed = true;
       for (var i = 0; i < entries.length; i++) {
         var e = entries[i];
         if (!this.pendingSends.has(e.cid)) this.pendingSends.set(e.cid, { frame: e.frame, origin: e.origin, ts: e.ts });
@@ -1475,7 +1478,7 @@
     }
     _transmitSend(cid) {
       var p = this.pendingSends.get(cid);
-      if (!p || !this.connected || this.sendingCids.has(cid)) return;
+      if (!p || !this.connected || !this.flushed || this.sendingCids.has(cid)) return;
       var r = ++this.rseq;
       var frame = Object.assign({}, p.frame, { r, cid });
       if (this._wsSend(frame)) {
