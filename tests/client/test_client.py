@@ -207,6 +207,35 @@ async def test_sends_while_disconnected_wait_and_go_out(server: Any) -> None:
         assert len({e["mid"] for e in got}) == 5
 
 
+async def test_a_send_made_during_the_resend_after_a_reconnect_goes_after_the_older_ones(server: Any) -> None:
+    """Order per sender holds across a reconnect even when writes wait (a socket buffer draining)."""
+    async with fast(server, server.token("alice")) as a, fast(server, server.token("bob")) as b:
+        real_open = a._open
+
+        async def slow_open() -> Any:
+            ws = await real_open()
+            real_send = ws.send
+
+            async def send(message: Any, *args: Any, **kw: Any) -> None:
+                await asyncio.sleep(0.01)  # as a write waiting for a full socket buffer to drain
+                await real_send(message, *args, **kw)
+            ws.send = send  # type: ignore[method-assign]
+            return ws
+        a._open = slow_open  # type: ignore[method-assign]
+        assert a.connection is not None
+        a.connection.transport.abort()
+        old = [asyncio.ensure_future(a.send("bob", f"old{i}")) for i in range(5)]
+
+        async def send_once_back() -> dict[str, Any]:
+            while not (a.reconnects and a.connected):
+                await asyncio.sleep(0.001)
+            return await a.send("bob", "new")  # while the old ones are going out again
+        results = await asyncio.wait_for(asyncio.gather(*old, send_once_back()), 10)
+        assert all(r["status"] == Status.SENT for r in results)
+        got = await collect(b, 6)
+        assert [e["message"] for e in got] == [f"old{i}" for i in range(5)] + ["new"]
+
+
 async def test_server_restart_closes_1001_and_the_client_resumes(tmp_path: Any) -> None:
     """A clean shutdown (1001) is not final: the client reconnects to the restarted server and resumes."""
     from hubbub.config import Settings

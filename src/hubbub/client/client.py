@@ -136,6 +136,7 @@ class Client:
         self._requests: dict[int, tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = {}
         self._sends: dict[str, tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = {}
         self._send_r: dict[str, int] = {}        # cid -> r of its latest transmission
+        self._resending = False                  # unanswered sends going out again after a reconnect
         self._r = itertools.count(1)
         self._connected = asyncio.Event()
         self._final: BaseException | None = None
@@ -269,7 +270,7 @@ class Client:
         self._check_size(frame)
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._sends[cid] = (frame, fut)
-        if self.connected and self._ws is not None:
+        if self.connected and self._ws is not None and not self._resending:
             await self._transmit_send(self._ws, cid)
         return await fut
 
@@ -456,8 +457,7 @@ class Client:
                     self.reconnects += 1
                     self._ws = ws
                     self._connected.set()
-                    for cid in list(self._sends):  # unanswered sends, same cid: the server dedups
-                        await self._transmit_send(ws, cid)
+                    await self._resend(ws)
                     break
         except asyncio.CancelledError:
             raise
@@ -539,6 +539,20 @@ class Client:
             fut.set_result(_answer(frame))
         else:
             fut.set_exception(RequestError(frame.get("error", ""), frame.get("reason", "")))
+
+    async def _resend(self, ws: ClientConnection) -> None:
+        """After a reconnect, transmit every unanswered send again (same cid: the server dedups), in
+        the order they were made, those made meanwhile included: a new send waits for this, so it
+        cannot overtake an older one while a write waits for the socket to drain."""
+        self._resending = True
+        try:
+            done: set[str] = set()
+            while todo := [cid for cid in self._sends if cid not in done]:
+                for cid in todo:
+                    done.add(cid)
+                    await self._transmit_send(ws, cid)
+        finally:
+            self._resending = False
 
     async def _transmit_send(self, ws: ClientConnection, cid: str) -> None:
         entry = self._sends.get(cid)
