@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from hubbub.client import Client
+from hubbub.protocol.constants import Status
 from tests.conftest import need_service
 
 from .cluster import Cluster
@@ -271,3 +272,36 @@ async def test_redis_restarted_under_load_delivery_resumes_nothing_lost(
         print(f"{away} sends answered while Redis was away")
     finally:
         await load.close()
+
+
+# -- a node stalled past the heartbeat timeout ------------------------------------------------------
+
+
+async def test_node_stalled_past_the_timeout_is_known_again_with_its_connections(cluster: Cluster) -> None:
+    """A node paused longer than bus_node_timeout (SIGSTOP: a starved or frozen process) is forgotten
+    with its connections; once it runs again the others learn them again (expiry-0 sends reach them)."""
+    alice = Client(cluster.nodes[0].ws_url, cluster.token("alice", "d"), cluster.appid)
+    bob = Client(cluster.nodes[1].ws_url, cluster.token("bob", "d"), cluster.appid)
+    await alice.connect()
+    await bob.connect()
+    loop = asyncio.get_running_loop()
+
+    async def until_status(sender: Client, to: str, want: int, what: str) -> None:
+        deadline = loop.time() + 30
+        while (status := (await sender.send(to, "only if online", expiry=0))["status"]) != want:
+            assert loop.time() < deadline, f"{what}: status {status:#x}"
+            await asyncio.sleep(0.2)
+
+    try:
+        await until_status(alice, "bob", Status.SENT, "node 0 knows bob is online")
+        os.kill(cluster.nodes[1].pid, signal.SIGSTOP)
+        try:
+            await until_status(alice, "bob", Status.USEROFFLINE, "node 0 forgot the stalled node")
+        finally:
+            os.kill(cluster.nodes[1].pid, signal.SIGCONT)
+        await until_status(alice, "bob", Status.SENT, "node 0 knows bob again")
+        await until_status(bob, "alice", Status.SENT, "the stalled node knows alice again")
+        assert not alice.reconnects and not bob.reconnects
+    finally:
+        await alice.close()
+        await bob.close()

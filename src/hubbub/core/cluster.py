@@ -69,6 +69,11 @@ class Cluster:
         now = time.monotonic()
         kind = msg[0]
         r = self.roster
+        if node not in r.seen and kind in ("alive", "join", "leave", "kick"):
+            # A node we had forgotten (it stalled longer than the timeout: a pause, a starved
+            # process) or never heard (we lost the bus) speaks again: its connections, forgotten
+            # with it, are still open. Ask that node alone for them.
+            self.bus.control(["hello", node])
         if kind == "join":
             r.join(node, int(msg[1]), str(msg[2]), str(msg[3]), now)
         elif kind == "leave":
@@ -79,7 +84,8 @@ class Cluster:
                 r.join(node, int(uid), str(key), str(device), now)
         elif kind == "hello":
             r.heard(node, now)
-            self.bus.control(["joins", [list(c) for c in self._local()]])
+            if len(msg) < 2 or msg[1] == self.bus.node:  # everyone, or this node alone
+                self.bus.control(["joins", [list(c) for c in self._local()]])
         elif kind == "alive":
             r.heard(node, now)
         elif kind == "bye":
