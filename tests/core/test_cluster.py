@@ -47,3 +47,12 @@ def test_hello_naming_another_node_is_not_answered() -> None:
     c.on_control("n1", ["hello", "me"])
     c.on_control("n2", ["hello"])
     assert bus.said == [["joins", [[3, "k", "dev"]]], ["joins", [[3, "k", "dev"]]]]
+
+
+def test_a_node_that_missed_messages_is_forgotten_and_asked_again() -> None:
+    c, bus = make()
+    c.on_control("n1", ["joins", [[7, "d", "d"], [8, "d", "d"]]])
+    c.on_control("n2", ["joins", [[9, "d", "d"]]])
+    c.on_control("n1", ["missed"])  # its leaves may have been lost: what it said is stale
+    assert not c.roster.online(7) and not c.roster.online(8) and c.roster.online(9)
+    assert bus.said == [["hello", "n1"]]

@@ -97,6 +97,14 @@ class Balancer:
     def set_backend(self, index: int, address: tuple[str, int] | None) -> None:
         self._loop.call_soon_threadsafe(self.backends.__setitem__, index, address)
 
+    def cut(self) -> None:
+        """Close every forwarded connection now (both ends), as a network cut does; with every
+        backend set to None, new connections are closed at once too."""
+        async def close_all() -> None:
+            for w in list(self._writers):
+                w.transport.abort()
+        self._call(close_all())
+
     def backend_of(self, client_port: int) -> int | None:
         """The backend index of the newest connection from this client port (None if unknown)."""
         for route in reversed(self.routes):
@@ -227,11 +235,15 @@ class Node:
             self.process.stop()
 
 
+def _env(settings: dict[str, Any]) -> dict[str, str]:
+    return {"HUBBUB_" + k.upper(): str(v) for k, v in settings.items()}
+
+
 class Cluster:
     """N nodes on one PostgreSQL database and one Redis bus prefix, one app, and a balancer in front."""
 
     def __init__(self, root: Path, database_url: str, bus_url: str, bus_prefix: str, n: int = 3,
-                 settings: dict[str, Any] | None = None) -> None:
+                 settings: dict[str, Any] | None = None, node_settings: dict[int, dict[str, Any]] | None = None) -> None:
         self.root = root
         self.database_url = database_url
         self.bus_url = bus_url
@@ -241,8 +253,9 @@ class Cluster:
         # a short heartbeat, so the others forget a killed node's connections within a second or two
         extra = {"bus_heartbeat": 0.2, "bus_node_timeout": 1.5, "log_level": "warning", **(settings or {})}
         self.env = {"HUBBUB_DATABASE_URL": database_url, "HUBBUB_BUS_URL": bus_url, "HUBBUB_BUS_PREFIX": bus_prefix,
-                    **{"HUBBUB_" + k.upper(): str(v) for k, v in extra.items()}}
-        self.nodes = [Node(i, root / f"node{i}", self.env) for i in range(n)]
+                    **_env(extra)}
+        self.nodes = [Node(i, root / f"node{i}", {**self.env, **_env((node_settings or {}).get(i, {}))})
+                      for i in range(n)]
         self.balancer: Balancer | None = None
 
     def start(self) -> "Cluster":
@@ -316,7 +329,8 @@ class Cluster:
 
 @pytest.fixture
 def cluster_factory(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Callable[..., Cluster]]:
-    """`cluster_factory(n=3, bus_url=None, **settings)`: a started Cluster, closed after the test.
+    """`cluster_factory(n=3, bus_url=None, node_settings=None, **settings)`: a started Cluster, closed
+    after the test. `node_settings` maps a node index to settings of that node alone.
 
     Needs PostgreSQL and Redis (skips without them, fails under HUBBUB_REQUIRE_SERVICES=1). Each
     cluster has a PostgreSQL schema of the test's own and a bus prefix of its own; `bus_url` points
@@ -324,9 +338,10 @@ def cluster_factory(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Cal
     """
     made: list[Cluster] = []
 
-    def make(n: int = 3, bus_url: str | None = None, **settings: Any) -> Cluster:
+    def make(n: int = 3, bus_url: str | None = None, node_settings: dict[int, dict[str, Any]] | None = None,
+             **settings: Any) -> Cluster:
         prefix = f"hubbub-cluster-{secrets.token_hex(6)}:"
-        c = Cluster(tmp_path / f"cluster{len(made)}", pg_url, bus_url or redis_url, prefix, n, settings)
+        c = Cluster(tmp_path / f"cluster{len(made)}", pg_url, bus_url or redis_url, prefix, n, settings, node_settings)
         made.append(c)
         return c.start()
 

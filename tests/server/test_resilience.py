@@ -25,7 +25,7 @@ from hubbub.client import Client
 from hubbub.protocol.constants import Status
 from tests.conftest import need_service
 
-from .cluster import Cluster
+from .cluster import Balancer, Cluster
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -305,3 +305,29 @@ async def test_node_stalled_past_the_timeout_is_known_again_with_its_connections
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_one_node_cut_off_from_redis_its_messages_reach_the_other_nodes(
+        cluster_factory: Callable[..., Cluster], private_redis: PrivateRedis) -> None:
+    """Node 0 reaches Redis through a proxy the test cuts (the others keep Redis): its wake-ups
+    for the other nodes' users are lost meanwhile; once back it says so and they catch up."""
+    proxy = Balancer([("127.0.0.1", private_redis.port)]).start()
+    try:
+        cluster = cluster_factory(3, bus_url=private_redis.url,
+                                  node_settings={0: {"bus_url": f"redis://127.0.0.1:{proxy.port}/0"}})
+        load = Load(cluster)
+        try:
+            await load.connect()
+            streaming = asyncio.ensure_future(load.send_until(40))
+            await wait_until(lambda: load.answered() >= PAIRS * 15 or streaming.done(), 120, "a part answered")
+            assert not streaming.done(), "the stream ended before the cut"
+            proxy.set_backend(0, None)
+            proxy.cut()
+            # the stream ends while node 0 is cut off: nothing later wakes its senders' receivers
+            await asyncio.wait_for(streaming, 180)
+            proxy.set_backend(0, ("127.0.0.1", private_redis.port))
+            await load.check_delivery(timeout=60)
+        finally:
+            await load.close()
+    finally:
+        proxy.close()

@@ -5,7 +5,9 @@ Every node publishes "these users' logs grew" and "this frame is for user U's de
 directly, at once, so its own clients never wait for a round trip through Redis and keep being
 served while Redis is away. The bus stays a hint: when the subscription is lost, the node
 reconnects with backoff and then asks the hub to re-read the heads of every user it serves
-(`on_resync`), so a wake-up missed meanwhile costs latency, never a message.
+(`on_resync`), so a wake-up missed meanwhile costs latency, never a message. The other nodes may
+not have lost Redis: a node that dropped messages of its own says `missed` (a control message) as
+soon as it can publish again, and they re-read their users' heads too.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ class RedisBus:
         self.connected = asyncio.Event()
         self.published = 0
         self.dropped = 0
+        # hints of this node were dropped (Redis away, or too much waiting for it): once it can
+        # publish again it says so first (`missed`), and every node re-reads its users' heads
+        self._missed = False
         self.lag = 0.0  # seconds the newest batch of messages waited before Redis took it
 
     async def start(self, on_wake: WakeHandler, on_signal: SignalHandler, on_control: ControlHandler | None = None,
@@ -139,6 +144,7 @@ class RedisBus:
         # every node resyncs from the store when its subscription is back
         if not self.connected.is_set() or self._out_bytes + len(data) > self._max_pending:
             self.dropped += 1
+            self._missed = True
             return
         self._out.append(data)
         self._out_bytes += len(data)
@@ -149,6 +155,9 @@ class RedisBus:
         while True:
             await self._out_ready.wait()
             self._out_ready.clear()
+            if self._missed and self.connected.is_set():
+                self._missed = False
+                self._out.insert(0, encode_control(self.node, ["missed"]))
             if not self._out:
                 continue
             batch, self._out, self._out_bytes = self._out, [], 0
@@ -164,8 +173,10 @@ class RedisBus:
             except (RedisError, OSError) as exc:
                 # the hint is lost; every node resyncs from the store once its subscription is back
                 self.dropped += len(batch)
+                self._missed = True
                 log.warning("bus publish failed (%s); %d messages dropped", exc, len(batch))
                 await self.connected.wait()
+                self._out_ready.set()  # say `missed` as soon as Redis takes messages again
 
     # -- in -------------------------------------------------------------------------------------
 
@@ -178,6 +189,8 @@ class RedisBus:
             try:
                 await pubsub.subscribe(self.channel)
                 self.connected.set()
+                if self._missed:
+                    self._out_ready.set()  # the publisher says `missed` first
                 delay = 0.05
                 if not first and self._on_resync:
                     self._on_resync()  # wake-ups may have been missed while we were away

@@ -88,6 +88,11 @@ class Cluster:
                 self.bus.control(["joins", [list(c) for c in self._local()]])
         elif kind == "alive":
             r.heard(node, now)
+        elif kind == "missed":
+            # that node dropped messages (it lost Redis): its joins and leaves too, maybe
+            r.forget(node)
+            r.heard(node, now)
+            self.bus.control(["hello", node])
         elif kind == "bye":
             r.seen[node] = float("-inf")
             r.prune(now)

@@ -134,6 +134,8 @@ class Hub:
                 s.notify(head)
 
     def _on_control(self, node: str, message: list[Any]) -> None:
+        if message and message[0] == "missed":
+            self._reread_heads()  # that node dropped wake-ups (it lost Redis): catch up from the store
         self.cluster.on_control(node, message)
         self.calls.on_control(node, message)
 
@@ -157,7 +159,10 @@ class Hub:
         """The bus was lost and is back: re-read the heads of every user served here (wake-ups missed)."""
         self.cluster.on_resync()
         self.calls.resynced()
+        self._reread_heads()
 
+    def _reread_heads(self) -> None:
+        """Wake-ups may have been missed: re-read the heads of every user served here."""
         async def run() -> None:
             for uid in list(self.sessions):
                 self._on_wake({uid: await self.store.head(uid)})

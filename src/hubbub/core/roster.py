@@ -54,6 +54,15 @@ class Roster:
                     del self.remote[uid]
         return dead
 
+    def forget(self, node: str) -> None:
+        """Drop what `node` said about its connections (it will say it again)."""
+        for uid in list(self.remote):
+            conns = {k: v for k, v in self.remote[uid].items() if v[0] != node}
+            if conns:
+                self.remote[uid] = conns
+            else:
+                del self.remote[uid]
+
     def forget_all(self) -> None:
         """The bus was lost: what others said may be stale; they will say it again after `hello`."""
         self.remote.clear()
