@@ -84,6 +84,8 @@ export function browserDependencies(scope, dbName) {
     socketFactory: function (url) { return new WebSocket(url); },
     identity: getPageIdentity(),
     visible: function () { return !HAS_DOC || document.visibilityState === 'visible'; },
-    log: globalThis.HUBBUB_DEBUG ? function (m) { console.debug('hubbub: ' + m); } : noop
+    log: globalThis.HUBBUB_DEBUG ? function (m) { console.debug('hubbub: ' + m); } : noop,
+    // connection tuning set by the page before the script loads (docs/sdk.md), e.g. pingInterval
+    config: globalThis.HUBBUB_CONFIG && typeof globalThis.HUBBUB_CONFIG === 'object' ? globalThis.HUBBUB_CONFIG : undefined
   };
 }

@@ -17,7 +17,11 @@ export const CLOSE_RECONNECT = 4004;
 
 export const SESSION_DEFAULTS = {
   ackEvery: 100, ackDelay: 50, backoffMin: 250, backoffMax: 10000, reconnectJitter: 250, fillRetry: 150,
-  requestTimeout: 30000, rateLimitRetry: 500, beatInterval: 500
+  requestTimeout: 30000, rateLimitRetry: 500, beatInterval: 500,
+  // A node that hangs, or a network that drops packets without closing, leaves the socket open and
+  // silent: after pingInterval ms without a frame the leader pings; after pingTimeout more (or no
+  // welcome within both), it drops the socket and reconnects (to another node behind a balancer).
+  pingInterval: 20000, pingTimeout: 10000
 };
 
 export class TabSession {
@@ -83,6 +87,8 @@ export class TabSession {
     this.authFailed = false;
     this.backoff = 0;
     this.reconnectTimer = null;
+    this.heardAt = 0;               // when the socket last brought a frame (or was made)
+    this.livenessTimer = null;
     this.rseq = 0;
     this.inflight = new Map();      // r -> {kind:'req'|'send', entry}
     this.reqQueue = [];             // [{frame, done}]
@@ -230,6 +236,7 @@ export class TabSession {
     if (this.reconnectTimer) { this.timers.clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
     if (this.ackTimer) { this.timers.clearTimeout(this.ackTimer); this.ackTimer = null; }
     if (this.beatTimer) { this.timers.clearTimeout(this.beatTimer); this.beatTimer = null; }
+    if (this.livenessTimer) { this.timers.clearTimeout(this.livenessTimer); this.livenessTimer = null; }
     if (this.ws) { var ws = this.ws; this.ws = null; try { ws.close(1000, 'leader stepped down'); } catch (e) { /* ignore */ } }
     this.inflight.clear();
     this.sendingCids.clear();
@@ -260,6 +267,8 @@ export class TabSession {
       return;
     }
     this.ws = ws;
+    this.heardAt = this.timers.now();
+    this._watch(gen);
     ws.onopen = function () {
       if (gen !== self.connGen) return;
       var auth = { t: 'auth', v: PROTOCOL_VERSION, token: self.o.token, appid: self.o.appid };
@@ -273,6 +282,7 @@ export class TabSession {
     };
     ws.onmessage = function (e) {
       if (gen !== self.connGen) return;
+      self.heardAt = self.timers.now();
       var f;
       try { f = JSON.parse(e.data); } catch (err) { return; }
       self._onFrame(f, gen);
@@ -281,10 +291,33 @@ export class TabSession {
     ws.onerror = noop;
   }
 
+  /** Liveness of socket `gen` (see pingInterval): ping when it is silent, drop it when it stays so. */
+  _watch(gen) {
+    var self = this;
+    if (this.livenessTimer) this.timers.clearTimeout(this.livenessTimer);
+    var tick = Math.max(20, Math.min(this.cfg.pingInterval, this.cfg.pingTimeout) / 2);
+    this.livenessTimer = this.timers.setTimeout(function () {
+      self.livenessTimer = null;
+      if (gen !== self.connGen || !self.ws) return;
+      var silent = self.timers.now() - self.heardAt;
+      if (silent >= self.cfg.pingInterval + self.cfg.pingTimeout) {
+        self.log('no frame for ' + silent + ' ms: dropping the socket');
+        var ws = self.ws;
+        ws.onopen = ws.onmessage = ws.onclose = noop;  // its late events are not this connection's
+        try { ws.close(1000, 'silent'); } catch (e) { /* ignore */ }
+        self._onClose(gen, 1006, 'silent');
+        return;
+      }
+      if (silent >= self.cfg.pingInterval && self.connected) self._wsSend({ t: 'ping', r: ++self.rseq });
+      self._watch(gen);
+    }, tick);
+  }
+
   _onClose(gen, code, reason) {
     if (gen !== this.connGen) return;
     this.ws = null;
     this.connected = false;
+    if (this.livenessTimer) { this.timers.clearTimeout(this.livenessTimer); this.livenessTimer = null; }
     if (this.ackTimer) { this.timers.clearTimeout(this.ackTimer); this.ackTimer = null; }
     var self = this;
     // Requests in flight go back to the queue (they are idempotent); sends stay in the outbox.

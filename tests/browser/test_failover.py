@@ -10,12 +10,15 @@ on another node). Every message shows once, in order, in every tab of alice and 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import signal
 import time
 from typing import Any
 
 import pytest
 
+from hubbub.client import Client
 from tests.server.cluster import Cluster, Route, cluster, cluster_factory  # noqa: F401  (fixtures)
 
 from .conftest import Tab, wait_for
@@ -132,3 +135,41 @@ def test_nodes_of_a_leader_tab_and_of_a_peer_killed_nothing_lost_or_doubled(clus
                 c.close()
             except Exception:
                 pass
+
+
+def test_leader_tab_node_hung_the_session_moves_to_another_node(cluster: Cluster, chromium: Any) -> None:
+    """The node of the leader's connection hangs (SIGSTOP: no close reaches the browser, as when a
+    machine dies or the network drops packets): the SDK finds the socket silent and moves on."""
+    ctx = chromium.new_context()
+    try:
+        ctx.add_init_script("window.HUBBUB_CONFIG = {pingInterval: 1000, pingTimeout: 1500};")
+        alice = open_tabs(ctx, f"{cluster.url}/example?token={cluster.token('alice', 'web')}&appid={cluster.appid}", 3)
+        wait_for(lambda: len(ws_routes(cluster)) == 1, 10, "one WebSocket for alice's three tabs")
+        (route,) = ws_routes(cluster)
+        hung = cluster.nodes[route.backend]
+        bob_url, bob_token = cluster.nodes[(route.backend + 1) % 3].ws_url, cluster.token("bob", "py")
+        hung.process.proc.send_signal(signal.SIGSTOP)  # type: ignore[union-attr]
+        try:
+            # the balancer must not send the reconnect to the hung node (it would accept the TCP
+            # connection and never answer, as a hung node behind a real balancer until its health check fails)
+            assert cluster.balancer is not None
+            cluster.balancer.set_backend(route.backend, None)
+            wait_for(lambda: any(r is not route for r in ws_routes(cluster)), 30, "alice's leader on another node")
+            wait_for(lambda: all(t.online() for t in alice), 30, "alice's tabs online again")
+
+            async def send() -> None:
+                async with Client(bob_url, bob_token, cluster.appid) as bob:
+                    for i in range(10):
+                        assert (await bob.send("alice", f"h{i}"))["status"] == 1
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright holds this thread's loop
+                pool.submit(asyncio.run, send()).result(60)
+            for t in alice:
+                wait_for(lambda t=t: len(t.shown("h")) >= 10, 30, "bob's messages in every tab")
+            time.sleep(0.3)
+            for t in alice:
+                assert t.shown("h") == [f"h{i}" for i in range(10)]
+        finally:
+            hung.process.proc.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
+        assert not any(t.errors for t in alice), [t.errors for t in alice]
+    finally:
+        ctx.close()

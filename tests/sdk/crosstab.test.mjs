@@ -111,6 +111,29 @@ test('after a reconnect a new send waits for the older unanswered ones: the serv
   }
 });
 
+test('a silent socket (a hung node, a black-holed network) is pinged, then dropped: the leader reconnects', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server, { config: { pingInterval: 100, pingTimeout: 100 } });
+  const [a, f] = await openOnline(b, ['a', 'f']);
+  try {
+    const sock = server.active;
+    const before = server.sendFrames.length;
+    await sleep(250);
+    assert.ok(server.requests.some((r) => r.t === 'ping'), 'pinged when idle');
+    assert.equal(server.connects, 1, 'answered pings keep the socket');
+    sock.frozen = true;
+    f.api.sendMessage({ peer: 'bob' }, f.api.random(), 'while hung');
+    await until(() => server.connects === 2 && server.active && server.active !== sock, 3000, 'a new socket');
+    await until(() => server.peerInbox.length === 1, 3000, 'the send went out on it');
+    assert.equal(server.peerInbox[0].message, 'while hung');
+    assert.ok(server.sendFrames.length > before);
+    assert.equal(server.openCount, 1);
+  } finally {
+    a.close();
+    f.close();
+  }
+});
+
 async function streamWithDisruption(disrupt) {
   const server = new FakeServer();
   const b = new FakeBrowser(server);

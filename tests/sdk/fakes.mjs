@@ -106,6 +106,7 @@ class FakeSocket {
   }
   send(data) {
     if (this.readyState !== 1) throw new Error('not open');
+    if (this.frozen) return;  // a hung node or a black-holed network: nothing arrives, nothing closes
     const f = JSON.parse(data);
     this.sent.push(f);
     setImmediate(() => this.server._onFrame(this, f));
@@ -118,7 +119,7 @@ class FakeSocket {
   }
   // server side
   push(frame) {
-    if (this.readyState !== 1 || this.dead) return;
+    if (this.readyState !== 1 || this.dead || this.frozen) return;
     const data = JSON.stringify(frame);
     setImmediate(() => { if (!this.dead && this.readyState === 1 && this.onmessage) this.onmessage({ data }); });
   }
@@ -260,6 +261,7 @@ export class FakeBrowser {
     this.channels = new ChannelHub();
     this.locks = new LockHub();
     this.store = new sdk.MemoryStore({ delay: opts.storeDelay || 0 });
+    this.config = Object.assign({}, fastConfig, opts.config || {});
     this.tabs = [];
     this.n = 0;
     this.storages = new Map();
@@ -280,7 +282,7 @@ export class FakeBrowser {
     const visible = { v: true };
     return { owner, lockMgr, channel, locks, lockKind, identity, visible,
       deps: { store: this.store, channel, locks, lockKind, timers, identity, socketFactory: this.server.socketFactory(),
-        visible: () => visible.v, noPageEvents: true, config: fastConfig } };
+        visible: () => visible.v, noPageEvents: true, config: this.config } };
   }
   storage(tabName) {
     if (!this.storages.has(tabName)) {

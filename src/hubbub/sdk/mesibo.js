@@ -969,7 +969,12 @@
     fillRetry: 150,
     requestTimeout: 3e4,
     rateLimitRetry: 500,
-    beatInterval: 500
+    beatInterval: 500,
+    // A node that hangs, or a network that drops packets without closing, leaves the socket open and
+    // silent: after pingInterval ms without a frame the leader pings; after pingTimeout more (or no
+    // welcome within both), it drops the socket and reconnects (to another node behind a balancer).
+    pingInterval: 2e4,
+    pingTimeout: 1e4
   };
   var TabSession = class {
     /**
@@ -1026,6 +1031,8 @@
       this.authFailed = false;
       this.backoff = 0;
       this.reconnectTimer = null;
+      this.heardAt = 0;
+      this.livenessTimer = null;
       this.rseq = 0;
       this.inflight = /* @__PURE__ */ new Map();
       this.reqQueue = [];
@@ -1207,6 +1214,10 @@
         this.timers.clearTimeout(this.beatTimer);
         this.beatTimer = null;
       }
+      if (this.livenessTimer) {
+        this.timers.clearTimeout(this.livenessTimer);
+        this.livenessTimer = null;
+      }
       if (this.ws) {
         var ws = this.ws;
         this.ws = null;
@@ -1246,6 +1257,8 @@
         return;
       }
       this.ws = ws;
+      this.heardAt = this.timers.now();
+      this._watch(gen);
       ws.onopen = function() {
         if (gen !== self.connGen) return;
         var auth = { t: "auth", v: PROTOCOL_VERSION, token: self.o.token, appid: self.o.appid };
@@ -1257,6 +1270,7 @@
       };
       ws.onmessage = function(e) {
         if (gen !== self.connGen) return;
+        self.heardAt = self.timers.now();
         var f;
         try {
           f = JSON.parse(e.data);
@@ -1270,10 +1284,38 @@
       };
       ws.onerror = noop;
     }
+    /** Liveness of socket `gen` (see pingInterval): ping when it is silent, drop it when it stays so. */
+    _watch(gen) {
+      var self = this;
+      if (this.livenessTimer) this.timers.clearTimeout(this.livenessTimer);
+      var tick = Math.max(20, Math.min(this.cfg.pingInterval, this.cfg.pingTimeout) / 2);
+      this.livenessTimer = this.timers.setTimeout(function() {
+        self.livenessTimer = null;
+        if (gen !== self.connGen || !self.ws) return;
+        var silent = self.timers.now() - self.heardAt;
+        if (silent >= self.cfg.pingInterval + self.cfg.pingTimeout) {
+          self.log("no frame for " + silent + " ms: dropping the socket");
+          var ws = self.ws;
+          ws.onopen = ws.onmessage = ws.onclose = noop;
+          try {
+            ws.close(1e3, "silent");
+          } catch (e) {
+          }
+          self._onClose(gen, 1006, "silent");
+          return;
+        }
+        if (silent >= self.cfg.pingInterval && self.connected) self._wsSend({ t: "ping", r: ++self.rseq });
+        self._watch(gen);
+      }, tick);
+    }
     _onClose(gen, code, reason) {
       if (gen !== this.connGen) return;
       this.ws = null;
       this.connected = false;
+      if (this.livenessTimer) {
+        this.timers.clearTimeout(this.livenessTimer);
+        this.livenessTimer = null;
+      }
       if (this.ackTimer) {
         this.timers.clearTimeout(this.ackTimer);
         this.ackTimer = null;
@@ -1894,7 +1936,9 @@
       },
       log: globalThis.HUBBUB_DEBUG ? function(m) {
         console.debug("hubbub: " + m);
-      } : noop
+      } : noop,
+      // connection tuning set by the page before the script loads (docs/sdk.md), e.g. pingInterval
+      config: globalThis.HUBBUB_CONFIG && typeof globalThis.HUBBUB_CONFIG === "object" ? globalThis.HUBBUB_CONFIG : void 0
     };
   }
 
