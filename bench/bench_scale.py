@@ -16,15 +16,21 @@ process shares the same cores; `cpu_ratio_to_sqlite` is the sum over processes r
 PostgreSQL and Redis must be on this machine for their CPU to be counted (it reads /proc). The
 loader runs in this process, the servers in child processes.
 
+To weigh a change, `--baseline DIR` also runs the PostgreSQL configurations on the `hubbub` package
+of another source tree (e.g. `git archive main src | tar -x -C /tmp/base` gives /tmp/base/src),
+alternating with this tree's runs, and prints this tree's figures over the baseline's (both paced
+at half the baseline's full speed, so that their CPU per delivery is taken at the same load).
+
     python bench/bench_scale.py [--pairs 20] [--seconds 8] [--only sqlite,pg1,pg2]
         [--postgres postgresql://postgres@127.0.0.1:5432/test] [--redis redis://127.0.0.1:6379/0]
-        [--json out.json] [--plot cpu.png]
+        [--baseline /tmp/base/src] [--json out.json] [--plot cpu.png]
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -58,21 +64,22 @@ def fresh_database(server_url: str) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def deployment(config: str, tmp: Path, pairs: int, pg: str,
-               redis: str) -> Iterator[tuple[list[tuple[str, str]], list[tuple[str, str]], bl.CpuProbe]]:
-    """Start a configuration: yields (sender's and receiver's URL per pair, tokens per pair, CPU probe)."""
+def deployment(config: str, tmp: Path, pairs: int, pg: str, redis: str, src: str | None = None,
+               ) -> Iterator[tuple[list[tuple[str, str]], list[tuple[str, str]], bl.CpuProbe]]:
+    """Start a configuration (its servers on the package in `src` if given): yields (sender's and
+    receiver's URL per pair, tokens per pair, CPU probe)."""
     names = [n for i in range(pairs) for n in (f"s{i}", f"r{i}")]
     with contextlib.ExitStack() as stack:
-        env: dict[str, str] = {}
+        env: dict[str, str] = {"PYTHONPATH": src} if src else {}
         groups: dict[str, Any] = {}
         if config != "sqlite":
             dsn, db = stack.enter_context(fresh_database(pg))
-            env = {"HUBBUB_DATABASE_URL": dsn, "HUBBUB_BUS_URL": redis,
-                   "HUBBUB_BUS_PREFIX": f"hubbub-bench-{secrets.token_hex(4)}:"}
+            env.update({"HUBBUB_DATABASE_URL": dsn, "HUBBUB_BUS_URL": redis,
+                        "HUBBUB_BUS_PREFIX": f"hubbub-bench-{secrets.token_hex(4)}:"})
             groups["postgres"] = lambda: bl.postgres_processes(db)["backends"]
             groups["postgres_shared"] = lambda: bl.postgres_processes(db)["shared"]
             groups["redis"] = lambda: [pid for pid, _ in bl.processes_named("redis-server")]
-        tokens = bl.make_tokens(tmp / "data0", names, env)  # also creates the schema, before any node
+        tokens = bl.make_tokens(tmp / "data0", names, {k: v for k, v in env.items() if k.startswith("HUBBUB_")})  # also creates the schema, before any node
         servers = []
         for k in range(NODES[config]):
             servers.append(stack.enter_context(bl.hubbub_server(tmp / f"data{k}", env)))
@@ -84,9 +91,10 @@ def deployment(config: str, tmp: Path, pairs: int, pg: str,
         yield urls, list(zip(tokens[::2], tokens[1::2])), probe
 
 
-def measure(config: str, pairs: int, seconds: float, rate: float | None, pg: str, redis: str) -> dict[str, Any]:
-    with bl.tempdir() as tmp, deployment(config, Path(tmp), pairs, pg, redis) as (urls, tokens, probe):
-        label = f"{config} " + (f"at {rate:.0f}/s" if rate else "at full speed")
+def measure(config: str, pairs: int, seconds: float, rate: float | None, pg: str, redis: str,
+            src: str | None = None) -> dict[str, Any]:
+    with bl.tempdir() as tmp, deployment(config, Path(tmp), pairs, pg, redis, src) as (urls, tokens, probe):
+        label = f"{config}{' (baseline)' if src else ''} " + (f"at {rate:.0f}/s" if rate else "at full speed")
         return asyncio.run(bm.run_load("hubbub", urls, tokens, seconds, rate, probe, label))
 
 
@@ -111,6 +119,8 @@ def main() -> None:
                                                         "postgresql://postgres@127.0.0.1:5432/test"),
                    help="a PostgreSQL database to connect to (each run makes a fresh one beside it)")
     p.add_argument("--redis", default=os.environ.get("HUBBUB_TEST_REDIS", "redis://127.0.0.1:6379/0"))
+    p.add_argument("--baseline", metavar="DIR", help="also run the PostgreSQL configurations on the hubbub "
+                   "package in DIR (another tree's src/) and compare")
     args = p.parse_args()
     configs = [c for c in args.only.split(",") if c]
     bad = set(configs) - set(CONFIGS)
@@ -121,11 +131,31 @@ def main() -> None:
     bl.install_uvloop()
 
     results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "configs": {}}
+    if args.baseline:
+        results["baseline"] = {"src": args.baseline, "configs": {}, "ratio_to_baseline": {}}
     for config in configs:
-        full = measure(config, args.pairs, args.seconds, None, args.postgres, args.redis)
+        run = functools.partial(measure, config, args.pairs, args.seconds, pg=args.postgres, redis=args.redis)
+        compare = bool(args.baseline) and config != "sqlite"
+        base_full = run(None, src=args.baseline) if compare else None  # alternating, so load drifts hit both
+        full = run(None)
         rate = full["deliveries_per_s"] / 2
-        paced = measure(config, args.pairs, args.seconds, rate, args.postgres, args.redis)
+        if base_full is not None:
+            rate = base_rate = base_full["deliveries_per_s"] / 2  # both trees paced alike: CPU comparable
+            base_paced = run(base_rate, src=args.baseline)
+            results["baseline"]["configs"][config] = {"full_speed": base_full,
+                                                      "paced": {"rate": round(base_rate, 1), **base_paced}}
+        paced = run(rate)
         results["configs"][config] = {"full_speed": full, "paced": {"rate": round(rate, 1), **paced}}
+        if base_full is not None:
+            results["baseline"]["ratio_to_baseline"][config] = r = {
+                "full_speed_rate": round(full["deliveries_per_s"] / base_full["deliveries_per_s"], 2),
+                "full_speed_cpu": round(full["server_cpu_us_per_delivery"] / base_full["server_cpu_us_per_delivery"], 2),
+                "paced_cpu": round(paced["server_cpu_us_per_delivery"] / base_paced["server_cpu_us_per_delivery"], 2),
+                "paced_p99": round((paced["p99_ms"] or 0) / (base_paced["p99_ms"] or 1), 2)}
+            for name, b in (("full speed", base_full), ("half load", base_paced)):
+                print(f"{config} baseline at {name}: {b['deliveries_per_s']:.1f} deliveries/s, p99 {b['p99_ms']} ms, "
+                      f"CPU {b['server_cpu_us_per_delivery']} us/delivery ({b['cpu_us_per_delivery']})")
+            print(f"{config} this tree / baseline: {r}")
         for name, run in (("full speed", full), (f"{rate:.0f}/s", paced)):
             parts = ", ".join(f"{k} {v}" for k, v in run["cpu_us_per_delivery"].items())
             print(f"{config:>6} at {name:>10}: {run['deliveries_per_s']:>8.1f} deliveries/s, p50 {run['p50_ms']} ms, "
