@@ -2,7 +2,7 @@
 
 Callers `await writer.run(op, *args)`; `op(batch, *args)` is a coroutine run inside the transaction.
 Operations do not append to event logs themselves: they hand their appends to the `Batch`, which
-writes them all at the end with two statements, advancing every touched user's head row in uid
+writes them all at the end with one statement, advancing every touched user's head row in uid
 order. Every transaction that writes a log takes head locks last and in one order, so two nodes'
 batches can never wait on each other's heads (no deadlock between them), and the round trips per
 batch do not grow with the number of events.
@@ -30,11 +30,15 @@ log = logging.getLogger("hubbub.store")
 RETRIES = 5
 _RETRY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 
-# Advance every touched head by its count, locking head rows in uid order; returns the new heads.
-_ADVANCE = ("INSERT INTO heads(uid, seq) SELECT u, n FROM unnest($1::bigint[], $2::bigint[]) AS t(u, n) ORDER BY u "
-            "ON CONFLICT(uid) DO UPDATE SET seq = heads.seq + excluded.seq RETURNING uid, seq")
-_EVENTS = ("INSERT INTO events(uid, seq, body, mid, state, deadline) "
-           "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], $6::bigint[])")
+# One statement: advance every touched head by its count, locking head rows in uid order, and insert
+# the events at the seqs just reserved (an event's seq is its user's new head less `back`, the number
+# of that user's events queued after it); returns the new heads.
+_WRITE = ("WITH adv AS (INSERT INTO heads(uid, seq) SELECT u, n FROM unnest($1::bigint[], $2::bigint[]) AS t(u, n) "
+          "ORDER BY u ON CONFLICT(uid) DO UPDATE SET seq = heads.seq + excluded.seq RETURNING uid, seq), "
+          "ins AS (INSERT INTO events(uid, seq, body, mid, state, deadline) "
+          "SELECT e.u, a.seq - e.back, e.b, e.m, e.s, e.d FROM unnest($3::bigint[], $4::bigint[], $5::text[], "
+          "$6::bigint[], $7::int[], $8::bigint[]) AS e(u, back, b, m, s, d) JOIN adv a ON a.uid = e.u) "
+          "SELECT uid, seq FROM adv")
 
 
 class Batch:
@@ -66,14 +70,13 @@ class Batch:
         for a in self.appends:
             counts[a[0]] = counts.get(a[0], 0) + 1
         uids = sorted(counts)
-        heads = dict(await self.conn.fetch(_ADVANCE, uids, [counts[u] for u in uids]))
-        nxt = {u: heads[u] - counts[u] + 1 for u in uids}
+        left = dict(counts)
         cols: tuple[list[Any], ...] = ([], [], [], [], [], [])
         for uid, body, mid, state, deadline in self.appends:
-            for col, value in zip(cols, (uid, nxt[uid], body, mid, state, deadline)):
+            left[uid] -= 1
+            for col, value in zip(cols, (uid, left[uid], body, mid, state, deadline)):
                 col.append(value)
-            nxt[uid] += 1
-        await self.conn.execute(_EVENTS, *cols)
+        heads = dict(await self.conn.fetch(_WRITE, uids, [counts[u] for u in uids], *cols))
         self.heads = heads
 
 
