@@ -26,6 +26,21 @@ _CONVERSATIONS = (CONVERSATIONS_SQL.replace(":uid", "$1").replace(":app", "$2").
 HEAD = "SELECT coalesce((SELECT seq FROM heads WHERE uid=$1), 0)"
 
 
+# Acks in one statement: each device's cursor moves to min(acked seq, head) if that is ahead (a
+# concurrent ack of the same device is settled by the upsert's row lock and condition), and the
+# messages in the range it moved over that were still pending become DELIVERED, each returned once
+# (an event already marked by another transaction fails `state=0` when rechecked after its lock).
+_ACK = ("WITH t AS (SELECT u, d, s FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS x(u, d, s)), "
+        "cur AS (SELECT t.u, t.d, coalesce(dv.cursor, 0) AS old, "
+        "LEAST(t.s, coalesce((SELECT seq FROM heads h WHERE h.uid = t.u), 0)) AS new "
+        "FROM t LEFT JOIN devices dv ON dv.uid = t.u AND dv.device = t.d), "
+        "moved AS (INSERT INTO devices(uid, device, cursor) SELECT u, d, new FROM cur WHERE new > old ORDER BY u, d "
+        "ON CONFLICT(uid, device) DO UPDATE SET cursor = excluded.cursor WHERE devices.cursor < excluded.cursor) "
+        "UPDATE events e SET state = 1 FROM cur, messages m WHERE cur.new > cur.old AND e.uid = cur.u "
+        "AND e.seq > cur.old AND e.seq <= cur.new AND e.state = 0 AND m.mid = e.mid "
+        "RETURNING e.uid, e.seq, m.mid, m.sender, m.cid, m.gid")
+
+
 class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
     """A pooled connection for single statements, handed back without asyncpg's reset query.
 
@@ -211,21 +226,13 @@ class PostgresStore:
     async def ack(self, acks: list[tuple[int, str, int, str]], now: int) -> Touched:
         """Store device cursors (uid, device, seq, address); the first ack of a message is its DELIVERED."""
         async def op(tx: Batch) -> None:
-            c = tx.conn
-            for uid, device, seq, address in acks:
-                old = await c.fetchval("SELECT cursor FROM devices WHERE uid=$1 AND device=$2 FOR UPDATE", uid, device)
-                old = old or 0
-                new = min(seq, await c.fetchval(HEAD, uid))
-                if new <= old:
-                    continue
-                await c.execute("INSERT INTO devices(uid, device, cursor) VALUES($1,$2,$3) "
-                                "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", uid, device, new)
-                due = await c.fetch("UPDATE events e SET state=1 FROM messages m WHERE m.mid=e.mid AND e.uid=$1 "
-                                    "AND e.seq>$2 AND e.seq<=$3 AND e.state=0 RETURNING e.seq, m.mid, m.sender, m.cid, "
-                                    "m.gid", uid, old, new)
-                for _seq, mid, sender, cid, gid in sorted(due):
-                    tx.append(sender, event(k="status", ts=now, mid=mid, cid=cid, peer=address, gid=gid,
-                                            status=int(Status.DELIVERED)))
+            rows = await tx.conn.fetch(_ACK, [a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks])
+            first = {}  # statuses in the order of the acks, each user's by seq
+            for i, (uid, _device, _seq, address) in enumerate(acks):
+                first.setdefault(uid, (i, address))
+            for uid, _seq, mid, sender, cid, gid in sorted(rows, key=lambda r: (first[r[0]][0], r[1])):
+                tx.append(sender, event(k="status", ts=now, mid=mid, cid=cid, peer=first[uid][1], gid=gid,
+                                        status=int(Status.DELIVERED)))
         _, touched = await self._write(op)
         return touched
 
