@@ -4,6 +4,7 @@ with concurrent writers in several processes (as several nodes would be)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import multiprocessing
 import random
@@ -148,5 +149,52 @@ async def test_a_writer_connection_the_server_ended_is_replaced(pg_url: str) -> 
         result, touched = await store.send(_msg(app_id, uids[0], uids[1], "after"))
         assert not result.dup and touched == {uids[0]: 1, uids[1]: 1}
         assert store._writer._conn is not writer_conn
+    finally:
+        await store.close()
+
+
+async def test_pushes_read_from_the_tail_see_what_the_database_holds(pg_url: str) -> None:
+    """Two stores on one database (two nodes) append to the same logs in turn; every read either
+    answers from its tail of own commits, exactly as the database would, or from the database."""
+    app_id, uids = await _setup(pg_url)
+    a, b, db = PostgresStore(pg_url), PostgresStore(pg_url), PostgresStore(pg_url, tail_bytes=0)
+    for store in (a, b, db):
+        await store.open()
+    try:
+        now = 1_000
+        for i in range(12):
+            store = (a, a, b)[i % 3]
+            await store.send(_msg(app_id, uids[i % 2], uids[2], f"c{i}", now))
+        await a.ack([(uids[2], "d1", 3, "u2")], now)  # a cursor, and DELIVERED statuses in the senders' logs
+        head = await db.head(uids[2])
+        assert head == 12
+        for uid in (uids[0], uids[1], uids[2]):
+            for after in range(await db.head(uid) + 1):
+                for limit in (1, 5, 500):
+                    want = await db.events_after(uid, after, limit, now, 1 << 20)
+                    for store in (a, b):
+                        got = await store.events_after(uid, after, limit, now, 1 << 20)
+                        assert got[0] == want[0][:len(got[0])], (uid, after, limit)
+                        assert bool(got[0]) == bool(want[0]), "a read answers something when there is something"
+                        assert not got[1]
+        assert a.tail.hits > 0 and b.tail.hits > 0 and a.tail.misses > 0
+    finally:
+        for store in (a, b, db):
+            await store.close()
+
+
+async def test_a_message_near_its_deadline_is_read_from_the_database(pg_url: str) -> None:
+    """The tail's copy says PENDING; once the deadline is near, the stored state decides (a message
+    delivered to one device still reaches another; one undelivered is skipped and expired)."""
+    app_id, uids = await _setup(pg_url)
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        for cid, deadline in (("soon", 2_000), ("later", 2_000)):
+            await store.send(dataclasses.replace(_msg(app_id, uids[0], uids[1], cid, 1_000), deadline=deadline))
+        await store.ack([(uids[1], "phone", 1, "u1")], 1_500)  # the first was delivered
+        items, overdue = await store.events_after(uids[1], 0, 10, 3_000, 1 << 20)
+        assert [json.loads(i)["k"] for i in items] == ["msg", "skip"]
+        assert overdue == [2]
     finally:
         await store.close()

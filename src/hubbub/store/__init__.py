@@ -17,7 +17,7 @@ def open_store(settings: Settings) -> Store:
                            wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes)
     if url.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore  # asyncpg is an optional dependency
-        return PostgresStore(url, settings.max_batch, settings.pg_pool_size)
+        return PostgresStore(url, settings.max_batch, settings.pg_pool_size, tail_bytes=settings.writer_cache_bytes)
     raise ValueError(f"unsupported database_url {url!r}: use sqlite:///path/to/file.db (or leave it empty for "
                      "SQLite in the data folder) or postgresql://user@host:port/database")
 

@@ -44,12 +44,13 @@ _WRITE = ("WITH adv AS (INSERT INTO heads(uid, seq) SELECT u, n FROM unnest($1::
 class Batch:
     """One transaction's connection and the log appends its operations asked for."""
 
-    __slots__ = ("conn", "appends", "heads", "uids")
+    __slots__ = ("conn", "appends", "heads", "uids", "written")
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
         self.appends: list[tuple[int, str, int | None, int | None, int | None]] = []
         self.heads: Touched = {}
+        self.written: list[tuple[int, int, str, int | None, int | None]] = []  # (uid, seq, body, state, deadline)
         self.uids: set[int] = set()  # the users the running operation appended to
 
     def append(self, uid: int, body: str, mid: int | None = None, state: int | None = None,
@@ -78,14 +79,18 @@ class Batch:
                 col.append(value)
         heads = dict(await self.conn.fetch(_WRITE, uids, [counts[u] for u in uids], *cols))
         self.heads = heads
+        self.written = [(uid, heads[uid] - back, body, state, deadline)
+                        for uid, back, body, _mid, state, deadline in zip(*cols)]
 
 
 class PgBatchWriter:
     """Runs write operations on one connection, committing the operations queued meanwhile together."""
 
     def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], max_batch: int = 512,
-                 observe: Callable[[int, float], None] | None = None) -> None:
+                 observe: Callable[[int, float], None] | None = None,
+                 committed: Callable[[list[tuple[int, int, str, int | None, int | None]]], None] | None = None) -> None:
         self._connect = connect
+        self._committed = committed  # told the (uid, seq, body, state, deadline) of each commit's events
         self._max_batch = max_batch
         self.observe = observe
         self._pending: list[Any] = []
@@ -172,6 +177,8 @@ class PgBatchWriter:
                 if attempt == RETRIES - 1:
                     raise
                 continue
+            if self._committed is not None and tx.written:
+                self._committed(tx.written)
             # each operation reports the heads (after the whole batch) of the users it appended to
             return [((value, {u: tx.heads[u] for u in uids if u in tx.heads}), True) for value, uids in zip(values, touches)]
         raise AssertionError("unreachable")

@@ -17,6 +17,7 @@ import asyncpg
 from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .pgbatch import Batch, PgBatchWriter
+from .tail import EventTail
 from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
                      glob_to_like, history_item, message_events, read_events, update_events,
                      USER_SELECT, user_row)
@@ -56,11 +57,12 @@ class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
 class PostgresStore:
     """Store on a PostgreSQL database (see module docstring)."""
 
-    def __init__(self, dsn: str, max_batch: int = 512, pool_size: int = 4) -> None:
+    def __init__(self, dsn: str, max_batch: int = 512, pool_size: int = 4, tail_bytes: int = 16 * 1024 * 1024) -> None:
         self.dsn = dsn
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        self._writer = PgBatchWriter(self._connect, max_batch)
+        self.tail = EventTail(tail_bytes)  # the events this process committed last, for pushes
+        self._writer = PgBatchWriter(self._connect, max_batch, committed=self.tail.committed)
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn)
@@ -171,6 +173,7 @@ class PostgresStore:
             await c.execute("DELETE FROM hidden WHERE mid IN (SELECT mid FROM messages WHERE sender=$1)", uid)
             await c.execute("DELETE FROM messages WHERE sender=$1", uid)
             tx.drop(uid)
+            self.tail.forget(uid)
             if addr:
                 for gid in gids:
                     await self._group_event(tx, gid, "members", 0, added=[], removed=[addr])
@@ -219,8 +222,10 @@ class PostgresStore:
     async def events_after(self, uid: int, after: int, limit: int, now: int,
                            max_bytes: int) -> tuple[list[str], list[int]]:
         """Frame items for the events after `after` (see shared.frame_items)."""
-        rows = await self.pool.fetch("SELECT seq, body, state, deadline FROM events WHERE uid=$1 AND seq>$2 "
-                                     "ORDER BY seq LIMIT $3", uid, after, limit)
+        rows = self.tail.after(uid, after, limit, now)
+        if rows is None:
+            rows = await self.pool.fetch("SELECT seq, body, state, deadline FROM events WHERE uid=$1 AND seq>$2 "
+                                         "ORDER BY seq LIMIT $3", uid, after, limit)
         return frame_items(rows, now, max_bytes)
 
     async def ack(self, acks: list[tuple[int, str, int, str]], now: int) -> Touched:
