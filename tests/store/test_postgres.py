@@ -114,6 +114,29 @@ async def test_operations_of_one_moment_share_a_commit(pg_url: str) -> None:
         await store.close()
 
 
+async def test_a_batch_inserts_its_messages_in_order_and_answers_resends_as_such(pg_url: str) -> None:
+    """The messages of a batch go in with one statement: mids rise in call order, and a cid sent twice
+    in the batch, or stored before it, is one message whose later sends answer dup with its mid."""
+    app_id, uids = await _setup(pg_url)
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        first, _ = await store.send(_msg(app_id, uids[0], uids[1], "old"))
+        cids = ["a", "b", "old", "a", "c", "b"]
+        results = await asyncio.gather(*[store.send(_msg(app_id, uids[0], uids[1], c)) for c in cids])
+        assert store._writer.batches == 2, "the six sends shared one commit"
+        new = [r for r, _ in results if not r.dup]
+        assert [r.cid for r in new] == ["a", "b", "c"] and [r.mid for r in new] == sorted(r.mid for r in new)
+        assert new[0].mid > first.mid
+        mid_of = {r.cid: r.mid for r in new} | {"old": first.mid}
+        assert [r.mid for r, _ in results] == [mid_of[c] for c in cids]
+        assert [r.dup for r, _ in results] == [False, False, True, True, False, True]
+        items, _ = await store.events_after(uids[1], 0, 500, 0, 10**6)
+        assert [json.loads(i)["message"] for i in items] == ["hi old", "hi a", "hi b", "hi c"]
+    finally:
+        await store.close()
+
+
 async def test_a_failing_operation_undoes_only_itself(pg_url: str) -> None:
     app_id, uids = await _setup(pg_url)
     store = PostgresStore(pg_url)

@@ -44,13 +44,14 @@ _WRITE = ("WITH adv AS (INSERT INTO heads(uid, seq) SELECT u, n FROM unnest($1::
 class Batch:
     """One transaction's connection and the log appends its operations asked for."""
 
-    __slots__ = ("conn", "appends", "heads", "uids", "written")
+    __slots__ = ("conn", "appends", "heads", "uids", "written", "premade")
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
         self.appends: list[tuple[int, str, int | None, int | None, int | None]] = []
         self.heads: Touched = {}
         self.written: list[tuple[int, int, str, int | None, int | None]] = []  # (uid, seq, body, state, deadline)
+        self.premade: dict[Any, Any] = {}  # what the writer's `prepare` made for the operations, in bulk
         self.uids: set[int] = set()  # the users the running operation appended to
 
     def append(self, uid: int, body: str, mid: int | None = None, state: int | None = None,
@@ -88,8 +89,12 @@ class PgBatchWriter:
 
     def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], max_batch: int = 512,
                  observe: Callable[[int, float], None] | None = None,
-                 committed: Callable[[list[tuple[int, int, str, int | None, int | None]]], None] | None = None) -> None:
+                 committed: Callable[[list[tuple[int, int, str, int | None, int | None]]], None] | None = None,
+                 prepare: Callable[[Batch, list[tuple[Any, tuple[Any, ...]]]], Awaitable[None]] | None = None) -> None:
         self._connect = connect
+        # prepare(batch, [(op, args)...]) runs first in each transaction: a statement for many operations
+        # (a batch's messages inserted at once) whose results the operations find in batch.premade
+        self._prepare = prepare
         self._committed = committed  # told the (uid, seq, body, state, deadline) of each commit's events
         self._max_batch = max_batch
         self.observe = observe
@@ -162,6 +167,13 @@ class PgBatchWriter:
             try:
                 async with conn.transaction():
                     tx = Batch(conn)
+                    if self._prepare is not None:
+                        try:
+                            await self._prepare(tx, [(op, args) for op, args, _fut in batch])
+                        except _RETRY:
+                            raise
+                        except Exception as exc:  # one operation's data, probably: each runs alone
+                            raise _OpFailed(exc) from exc
                     values, touches = [], []
                     for op, args, _fut in batch:
                         tx.uids = set()

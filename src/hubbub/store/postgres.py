@@ -42,6 +42,18 @@ _ACK = ("WITH t AS (SELECT u, d, s FROM unnest($1::bigint[], $2::text[], $3::big
         "RETURNING e.uid, e.seq, m.mid, m.sender, m.cid, m.gid")
 
 
+# A batch's messages in one statement, in its order; a cid stored already (or twice in the batch)
+# is skipped and its send answers as a resend.
+_SEND_FIELDS = ("app_id", "sender", "sender_address", "cid", "to", "to_address", "gid", "ts", "expiry", "flag", "type",
+                "message", "title", "file", "fwd")
+_SEND_MANY = ("INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
+              "message, title, file, fwd) SELECT a, s, fa, c, tu, ta, g, ts, e, f, ty, m, ti, fi, fw FROM "
+              "unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], "
+              "$8::bigint[], $9::bigint[], $10::int[], $11::int[], $12::text[], $13::text[], $14::text[], $15::int[]) "
+              "WITH ORDINALITY AS x(a, s, fa, c, tu, ta, g, ts, e, f, ty, m, ti, fi, fw, n) ORDER BY n "
+              "ON CONFLICT(app_id, sender, cid) DO NOTHING RETURNING mid, app_id, sender, cid")
+
+
 class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
     """A pooled connection for single statements, handed back without asyncpg's reset query.
 
@@ -62,7 +74,7 @@ class PostgresStore:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self.tail = EventTail(tail_bytes)  # the events this process committed last, for pushes
-        self._writer = PgBatchWriter(self._connect, max_batch, committed=self.tail.committed)
+        self._writer = PgBatchWriter(self._connect, max_batch, committed=self.tail.committed, prepare=self._prepare)
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn)
@@ -274,37 +286,43 @@ class PostgresStore:
         return SendResult(r[0], cid, int(Status.SENT), r[1], dup=True) if r else None
 
     async def send(self, msg: OutMessage) -> tuple[SendResult, Touched]:
-        async def op(tx: Batch) -> SendResult:
-            c = tx.conn
-            mid = await c.fetchval(
-                "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
-                "message, title, file, fwd) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
-                "ON CONFLICT(app_id, sender, cid) DO NOTHING RETURNING mid",
-                msg.app_id, msg.sender, msg.sender_address, msg.cid, msg.to, msg.to_address, msg.gid, msg.ts,
-                msg.expiry, msg.flag, msg.type, msg.message, msg.title, json_or_none(msg.file), int(msg.fwd))
-            if mid is None:  # a resend of a cid already committed
-                r = await c.fetchrow("SELECT mid, ts FROM messages WHERE app_id=$1 AND sender=$2 AND cid=$3",
-                                     msg.app_id, msg.sender, msg.cid)
-                return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
-            if msg.file and msg.file.get("id"):
-                await c.execute("INSERT INTO attachments(file_id, mid) VALUES($1,$2) ON CONFLICT DO NOTHING",
-                                msg.file["id"], mid)
-            out, incoming = message_events(msg, mid)
-            tx.append(msg.sender, out)
-            if msg.gid:
-                gflag = await c.fetchval("SELECT flag FROM groups WHERE gid=$1", msg.gid)
-                rows = await c.fetch("SELECT uid, flags FROM members WHERE gid=$1", msg.gid)
-                selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
-                blockers = {r[0] for r in await c.fetch("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
-                                                        "AND b.blocked=$1 WHERE m.gid=$2", msg.sender, msg.gid)}
-                recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
-                              and (u != msg.sender or loop) and u not in blockers]
-            else:
-                recipients = [msg.to]
-            for uid in recipients:
-                tx.append(uid, incoming, mid, PENDING, msg.deadline)
-            return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
-        return await self._write(op)
+        return await self._write(self._send_op, msg)
+
+    async def _prepare(self, tx: Batch, ops: list[tuple[Any, tuple[Any, ...]]]) -> None:
+        """Insert the messages of every send in the batch with one statement, in the batch's order (mids
+        rise in it); a send finds its mid in tx.premade, or none when its cid was stored already."""
+        msgs = [args[0] for op, args in ops if op == self._send_op]
+        if msgs:
+            cols = [[getattr(m, name) for m in msgs] for name in _SEND_FIELDS]
+            cols[_SEND_FIELDS.index("file")] = [json_or_none(m.file) for m in msgs]
+            cols[_SEND_FIELDS.index("fwd")] = [int(m.fwd) for m in msgs]
+            tx.premade = {(r[1], r[2], r[3]): r[0] for r in await tx.conn.fetch(_SEND_MANY, *cols)}
+
+    async def _send_op(self, tx: Batch, msg: OutMessage) -> SendResult:
+        c = tx.conn
+        mid = tx.premade.pop((msg.app_id, msg.sender, msg.cid), None)
+        if mid is None:  # a resend of a cid already committed (or sent twice in this batch)
+            r = await c.fetchrow("SELECT mid, ts FROM messages WHERE app_id=$1 AND sender=$2 AND cid=$3",
+                                 msg.app_id, msg.sender, msg.cid)
+            return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
+        if msg.file and msg.file.get("id"):
+            await c.execute("INSERT INTO attachments(file_id, mid) VALUES($1,$2) ON CONFLICT DO NOTHING",
+                            msg.file["id"], mid)
+        out, incoming = message_events(msg, mid)
+        tx.append(msg.sender, out)
+        if msg.gid:
+            gflag = await c.fetchval("SELECT flag FROM groups WHERE gid=$1", msg.gid)
+            rows = await c.fetch("SELECT uid, flags FROM members WHERE gid=$1", msg.gid)
+            selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
+            blockers = {r[0] for r in await c.fetch("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
+                                                    "AND b.blocked=$1 WHERE m.gid=$2", msg.sender, msg.gid)}
+            recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
+                          and (u != msg.sender or loop) and u not in blockers]
+        else:
+            recipients = [msg.to]
+        for uid in recipients:
+            tx.append(uid, incoming, mid, PENDING, msg.deadline)
+        return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
 
     async def call_record(self, rec: CallRecord) -> Touched:
         """A call's outcome as a message from caller to callee, in both logs, stored once per call."""
