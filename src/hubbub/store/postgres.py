@@ -292,16 +292,26 @@ class PostgresStore:
         """Insert the messages of every send in the batch with one statement, in the batch's order (mids
         rise in it); a send finds its mid in tx.premade, or none when its cid was stored already."""
         msgs = [args[0] for op, args in ops if op == self._send_op]
-        if msgs:
+        if len(msgs) > 1:  # one alone costs less as a plain insert (no arrays to build and unnest)
             cols = [[getattr(m, name) for m in msgs] for name in _SEND_FIELDS]
             cols[_SEND_FIELDS.index("file")] = [json_or_none(m.file) for m in msgs]
             cols[_SEND_FIELDS.index("fwd")] = [int(m.fwd) for m in msgs]
-            tx.premade = {(r[1], r[2], r[3]): r[0] for r in await tx.conn.fetch(_SEND_MANY, *cols)}
+            tx.premade = {(m.app_id, m.sender, m.cid): None for m in msgs}
+            tx.premade.update({(r[1], r[2], r[3]): r[0] for r in await tx.conn.fetch(_SEND_MANY, *cols)})
 
     async def _send_op(self, tx: Batch, msg: OutMessage) -> SendResult:
         c = tx.conn
-        mid = tx.premade.pop((msg.app_id, msg.sender, msg.cid), None)
-        if mid is None:  # a resend of a cid already committed (or sent twice in this batch)
+        key = (msg.app_id, msg.sender, msg.cid)
+        if key in tx.premade:  # inserted (or found stored) with the batch's other messages
+            mid = tx.premade.pop(key)
+        else:  # alone in its batch, or a second send of a cid earlier in this one
+            mid = await c.fetchval(
+                "INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_addr, gid, ts, expiry, flag, type, "
+                "message, title, file, fwd) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+                "ON CONFLICT(app_id, sender, cid) DO NOTHING RETURNING mid",
+                msg.app_id, msg.sender, msg.sender_address, msg.cid, msg.to, msg.to_address, msg.gid, msg.ts,
+                msg.expiry, msg.flag, msg.type, msg.message, msg.title, json_or_none(msg.file), int(msg.fwd))
+        if mid is None:  # a resend of a cid already committed (or sent earlier in this batch)
             r = await c.fetchrow("SELECT mid, ts FROM messages WHERE app_id=$1 AND sender=$2 AND cid=$3",
                                  msg.app_id, msg.sender, msg.cid)
             return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
