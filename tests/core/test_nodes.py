@@ -149,3 +149,23 @@ async def test_a_node_that_stops_is_forgotten_by_the_others(nodes: Nodes) -> Non
     await until(lambda: a.hub.online(bob_uid))
     await b.hub.stop()
     await until(lambda: not a.hub.online(bob_uid))
+
+
+async def test_wake_ups_queued_back_to_back_travel_as_one_message(redis_url: str, bus_prefix: str) -> None:
+    """A batch's many commits wake the other nodes with one Redis message, each user at its newest head,
+    and a frame queued between wake-ups keeps its place (no wake-up jumps over it)."""
+    a, b = RedisBus(redis_url, bus_prefix), RedisBus(redis_url, bus_prefix)
+    heard: list[Any] = []
+    await a.start(lambda t: None, lambda uid, frame: None)
+    await b.start(lambda t: heard.append(dict(t)), lambda uid, frame: heard.append((uid, frame)))
+    try:
+        for seq in range(1, 51):
+            a.wake({1: seq, 2 + seq % 3: seq})
+        a.signal(9, "frame")
+        a.wake({1: 51})
+        await until(lambda: len(heard) >= 3)
+        assert heard == [{1: 50, 2: 48, 3: 49, 4: 50}, (9, "frame"), {1: 51}]
+        assert a.published == 3
+    finally:
+        await a.close()
+        await b.close()

@@ -25,6 +25,8 @@ from ..store.base import Touched
 from .base import ControlHandler, ResyncHandler, SignalHandler, WakeHandler
 
 log = logging.getLogger("hubbub.bus")
+_WAKE_ITEM_BYTES = 24
+"""Bytes a user's `uid:seq` may take in a wake-up message (counted against max_pending_bytes)."""
 _json = msgspec.json.Encoder()
 _unjson = msgspec.json.Decoder(list)
 
@@ -71,7 +73,7 @@ class RedisBus:
         self._on_resync: ResyncHandler | None = None
         self._on_control: ControlHandler | None = None
         self._redis: aioredis.Redis | None = None
-        self._out: list[str] = []
+        self._out: list[str | dict[int, int]] = []  # messages for Redis; a dict is a wake-up not yet encoded
         self._out_bytes = 0
         self._out_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -129,7 +131,18 @@ class RedisBus:
             return
         if self._on_wake:
             self._on_wake(touched)
-        self._queue(encode_wake(self.node, touched))
+        last = self._out[-1] if self._out else None
+        if isinstance(last, dict) and self.connected.is_set():
+            # wake-ups queued back to back travel as one message (each user at its newest head): under
+            # load a batch's many commits cost every node one message, not one per operation
+            grown = sum(1 for uid in touched if uid not in last)
+            if self._out_bytes + grown * _WAKE_ITEM_BYTES <= self._max_pending:
+                for uid, seq in touched.items():
+                    if seq > last.get(uid, 0):
+                        last[uid] = seq
+                self._out_bytes += grown * _WAKE_ITEM_BYTES
+                return
+        self._queue(dict(touched), len(touched) * _WAKE_ITEM_BYTES)
 
     def signal(self, uid: int, frame: str) -> None:
         if self._on_signal:
@@ -139,15 +152,16 @@ class RedisBus:
     def control(self, message: list[Any]) -> None:
         self._queue(encode_control(self.node, message))
 
-    def _queue(self, data: str) -> None:
+    def _queue(self, data: str | dict[int, int], size: int | None = None) -> None:
         # without Redis (or with more than max_pending_bytes waiting for it) the hint is dropped:
         # every node resyncs from the store when its subscription is back
-        if not self.connected.is_set() or self._out_bytes + len(data) > self._max_pending:
+        size = len(data) if size is None else size
+        if not self.connected.is_set() or self._out_bytes + size > self._max_pending:
             self.dropped += 1
             self._missed = True
             return
         self._out.append(data)
-        self._out_bytes += len(data)
+        self._out_bytes += size
         self._out_ready.set()
 
     async def _publish(self) -> None:
@@ -166,7 +180,7 @@ class RedisBus:
                 assert self._redis is not None
                 async with self._redis.pipeline(transaction=False) as pipe:
                     for data in batch:
-                        pipe.publish(self.channel, data)
+                        pipe.publish(self.channel, encode_wake(self.node, data) if isinstance(data, dict) else data)
                     await pipe.execute()
                 self.published += len(batch)
                 self.lag = loop.time() - started
