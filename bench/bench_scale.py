@@ -33,6 +33,7 @@ import contextlib
 import functools
 import os
 import secrets
+import statistics
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -121,6 +122,7 @@ def main() -> None:
     p.add_argument("--redis", default=os.environ.get("HUBBUB_TEST_REDIS", "redis://127.0.0.1:6379/0"))
     p.add_argument("--baseline", metavar="DIR", help="also run the PostgreSQL configurations on the hubbub "
                    "package in DIR (another tree's src/) and compare")
+    p.add_argument("--repeat", type=int, default=1, help="with --baseline: alternate this many times, report medians")
     args = p.parse_args()
     configs = [c for c in args.only.split(",") if c]
     bad = set(configs) - set(CONFIGS)
@@ -136,30 +138,36 @@ def main() -> None:
     for config in configs:
         run = functools.partial(measure, config, args.pairs, args.seconds, pg=args.postgres, redis=args.redis)
         compare = bool(args.baseline) and config != "sqlite"
-        base_full = run(None, src=args.baseline) if compare else None  # alternating, so load drifts hit both
-        full = run(None)
-        rate = full["deliveries_per_s"] / 2
-        if base_full is not None:
-            rate = base_rate = base_full["deliveries_per_s"] / 2  # both trees paced alike: CPU comparable
-            base_paced = run(base_rate, src=args.baseline)
+        trials = []
+        for _ in range(args.repeat if compare else 1):
+            base_full = run(None, src=args.baseline) if compare else None  # alternating: load drifts hit both
+            full = run(None)
+            rate = full["deliveries_per_s"] / 2
+            if base_full is not None:
+                rate = base_rate = base_full["deliveries_per_s"] / 2  # both trees paced alike: CPU comparable
+                base_paced = run(base_rate, src=args.baseline)
+            paced = run(rate)
+            if base_full is not None:
+                trials.append({
+                    "full_speed_rate": full["deliveries_per_s"] / base_full["deliveries_per_s"],
+                    "full_speed_cpu": full["server_cpu_us_per_delivery"] / base_full["server_cpu_us_per_delivery"],
+                    "paced_cpu": paced["server_cpu_us_per_delivery"] / base_paced["server_cpu_us_per_delivery"],
+                    "paced_p99": (paced["p99_ms"] or 0) / (base_paced["p99_ms"] or 1)})
+                for name, b in (("full speed", base_full), ("half load", base_paced)):
+                    print(f"{config} baseline at {name}: {b['deliveries_per_s']:.1f} deliveries/s, p99 {b['p99_ms']} ms, "
+                          f"CPU {b['server_cpu_us_per_delivery']} us/delivery ({b['cpu_us_per_delivery']})")
+        results["configs"][config] = {"full_speed": full, "paced": {"rate": round(rate, 1), **paced}}
+        if trials:
             results["baseline"]["configs"][config] = {"full_speed": base_full,
                                                       "paced": {"rate": round(base_rate, 1), **base_paced}}
-        paced = run(rate)
-        results["configs"][config] = {"full_speed": full, "paced": {"rate": round(rate, 1), **paced}}
-        if base_full is not None:
             results["baseline"]["ratio_to_baseline"][config] = r = {
-                "full_speed_rate": round(full["deliveries_per_s"] / base_full["deliveries_per_s"], 2),
-                "full_speed_cpu": round(full["server_cpu_us_per_delivery"] / base_full["server_cpu_us_per_delivery"], 2),
-                "paced_cpu": round(paced["server_cpu_us_per_delivery"] / base_paced["server_cpu_us_per_delivery"], 2),
-                "paced_p99": round((paced["p99_ms"] or 0) / (base_paced["p99_ms"] or 1), 2)}
-            for name, b in (("full speed", base_full), ("half load", base_paced)):
-                print(f"{config} baseline at {name}: {b['deliveries_per_s']:.1f} deliveries/s, p99 {b['p99_ms']} ms, "
-                      f"CPU {b['server_cpu_us_per_delivery']} us/delivery ({b['cpu_us_per_delivery']})")
-            print(f"{config} this tree / baseline: {r}")
-        for name, run in (("full speed", full), (f"{rate:.0f}/s", paced)):
-            parts = ", ".join(f"{k} {v}" for k, v in run["cpu_us_per_delivery"].items())
-            print(f"{config:>6} at {name:>10}: {run['deliveries_per_s']:>8.1f} deliveries/s, p50 {run['p50_ms']} ms, "
-                  f"p99 {run['p99_ms']} ms; CPU {run['server_cpu_us_per_delivery']} us/delivery ({parts})", flush=True)
+                k: round(statistics.median(t[k] for t in trials), 2) for k in trials[0]}
+            r["trials"] = [{k: round(v, 2) for k, v in t.items()} for t in trials]
+            print(f"{config} this tree / baseline (median of {len(trials)}): {r}")
+        for name, fig in (("full speed", full), (f"{rate:.0f}/s", paced)):
+            parts = ", ".join(f"{k} {v}" for k, v in fig["cpu_us_per_delivery"].items())
+            print(f"{config:>6} at {name:>10}: {fig['deliveries_per_s']:>8.1f} deliveries/s, p50 {fig['p50_ms']} ms, "
+                  f"p99 {fig['p99_ms']} ms; CPU {fig['server_cpu_us_per_delivery']} us/delivery ({parts})", flush=True)
     if "sqlite" in results["configs"]:
         base = results["configs"]["sqlite"]
         ratios: dict[str, Any] = {}
