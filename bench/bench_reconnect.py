@@ -23,6 +23,9 @@ from typing import Any
 
 import benchlib as bl
 
+LIMIT_CLOSE = 1013
+"""The close code of a connection refused by max_connections or max_pending_auth (try again later)."""
+
 
 async def storm(url: str, pid: int, tokens: list[str], senders: list[str], messages: int, backoff: bool,
                 offer: str | None) -> dict[str, Any]:
@@ -81,15 +84,20 @@ async def storm(url: str, pid: int, tokens: list[str], senders: list[str], messa
             attempts += 1
             try:
                 peer = await bl.open_ws(url, offer, factory=bl.Peer, timeout=60)
-                peer.on_message = on_message
+            except (OSError, asyncio.TimeoutError) as exc:
+                refusals[f"connect: {type(exc).__name__}: {exc}"[:120]] += 1
+                continue
+            peer.on_message = on_message
+            try:
                 peer.send(bl.auth_frame(tokens[i], after[i]))
                 text = await peer.recv(60)
                 if '"welcome"' in text:
                     return peer
                 refusals[text[:120]] += 1
-                peer.abort()
             except (OSError, asyncio.TimeoutError) as exc:
-                refusals[f"{type(exc).__name__}: {exc}"[:120]] += 1
+                refusals[f"closed {peer.close_code}: {peer.close_reason}" if peer.close_code
+                         else f"auth: {type(exc).__name__}: {exc}"[:120]] += 1
+            peer.abort()
         raise RuntimeError(f"client {i} never came back")
 
     peak = 0
@@ -101,11 +109,11 @@ async def storm(url: str, pid: int, tokens: list[str], senders: list[str], messa
             peak = max(peak, bl.rss_kb(pid))
             await asyncio.sleep(0.02)
     sampler = asyncio.ensure_future(sample())
-    cpu0, t0 = bl.cpu_seconds(pid), time.perf_counter()
+    cpu0, t0, mine0 = bl.cpu_seconds(pid), time.perf_counter(), time.process_time()
     back = await asyncio.gather(*(come_back(i) for i in range(n)))
     resumed = time.perf_counter() - t0
     await asyncio.wait_for(caught, 300)
-    elapsed, cpu = time.perf_counter() - t0, bl.cpu_seconds(pid) - cpu0
+    elapsed, cpu, mine = time.perf_counter() - t0, bl.cpu_seconds(pid) - cpu0, time.process_time() - mine0
     sampling = False
     await sampler
     progress.finish()
@@ -113,8 +121,12 @@ async def storm(url: str, pid: int, tokens: list[str], senders: list[str], messa
         c.abort()
     return {"clients": n, "messages_each": messages, "backoff": backoff,
             "all_resumed_s": round(resumed, 2), "all_caught_up_s": round(elapsed, 2),
-            "attempts": attempts, "refused": sum(refusals.values()), "refusal_reasons": dict(refusals),
-            "rss_connected_kb": rss_connected, "rss_peak_kb": peak, "server_cpu_s": round(cpu, 2)}
+            "attempts": attempts, "refused": sum(refusals.values()),
+            # refused by an explicit limit: closed with 1013 (try again later) and the limit's name
+            "refused_by_a_limit": sum(n for r, n in refusals.items() if r.startswith(f"closed {LIMIT_CLOSE}:")),
+            "refusal_reasons": dict(refusals),
+            "rss_connected_kb": rss_connected, "rss_peak_kb": peak, "server_cpu_s": round(cpu, 2),
+            "loader_cpu_s": round(mine, 2)}  # the clients' side, in this process: often the bottleneck
 
 
 def main() -> None:
@@ -142,7 +154,9 @@ def main() -> None:
               f"{r['all_resumed_s']} s, all caught up on {r['messages_each']} messages each in "
               f"{r['all_caught_up_s']} s; server RSS {r['rss_connected_kb'] / 1024:.0f} MiB connected, "
               f"peak {r['rss_peak_kb'] / 1024:.0f} MiB in the storm; {r['refused']} refused of "
-              f"{r['attempts']} attempts {r['refusal_reasons'] or ''}", flush=True)
+              f"{r['attempts']} attempts ({r['refused_by_a_limit']} by a limit) {r['refusal_reasons'] or ''}; CPU "
+              f"{r['server_cpu_s']} s server, {r['loader_cpu_s']} s loader",
+              flush=True)
     bl.finish(args, {"runs": runs}, draw)
 
 

@@ -277,6 +277,8 @@ class RawWS(asyncio.Protocol):
         self.inflate: Any = None
         self.takeover = True
         self.extensions = ""
+        self.close_code = 0  # the server's close frame, once one came
+        self.close_reason = ""
         self._waiter: asyncio.Future[str] | None = None
         self._texts: list[str] = []
 
@@ -360,6 +362,9 @@ class RawWS(asyncio.Protocol):
             elif op == 9:
                 self._write(0xA, payload)
             elif op == 8:
+                if len(payload) >= 2:
+                    self.close_code = struct.unpack_from("!H", payload)[0]
+                    self.close_reason = payload[2:].decode("utf-8", "replace")
                 self._write(0x8, payload[:2])
                 self.transport.close()  # type: ignore[union-attr]
                 return

@@ -96,6 +96,9 @@ class Hub:
         while self._acks or self._acks_flushing:  # acks taken in are stored before the store closes
             self._flush_acks_now()
             await asyncio.gather(*self._background, return_exceptions=True)
+        if self._acks_timer is not None:
+            self._acks_timer.cancel()
+            self._acks_timer = None
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self._writes.stop()
@@ -322,18 +325,21 @@ class Hub:
             self._acks_soon()
 
     def _acks_soon(self) -> None:
+        """Flush within `ack_delay`. One timer at a time, never cancelled: a send that takes the acks
+        along leaves it to find nothing (no timer armed and cancelled per message)."""
         if self._acks_timer is not None:
             return
         if self._ack_delay <= 0:
             self._flush_acks_now()
         else:
-            self._acks_timer = asyncio.get_running_loop().call_later(self._ack_delay, self._flush_acks_now)
+            self._acks_timer = asyncio.get_running_loop().call_later(self._ack_delay, self._acks_due)
+
+    def _acks_due(self) -> None:
+        self._acks_timer = None
+        self._flush_acks_now()
 
     def _flush_acks_now(self) -> None:
         """Queue the waiting acks for the store's next write (a send about to commit joins it)."""
-        if self._acks_timer is not None:
-            self._acks_timer.cancel()
-            self._acks_timer = None
         if self._acks and not self._acks_flushing:
             self._acks_flushing = True
             self.spawn(self._flush_acks())
@@ -476,7 +482,7 @@ class Hub:
                          fr.title, fr.flag | (0x40 if fr.fwd else 0), expiry, fr.type, file, fr.fwd, now, deadline)
         await ticket.turn()
         ticket.release()  # the next send resumes only after store.send below has queued this one
-        if self._acks_timer is not None:  # the acks waiting ride in this send's transaction
+        if self._acks:  # the acks waiting ride in this send's transaction
             self._flush_acks_now()
         result, touched = await self.store.send(msg)
         if quota and result.dup:
