@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,9 +17,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
+
 from hubbub.client import Client
 from hubbub.server.process import ServerProcess
-from hubbub.server.workers import RestartPolicy
+from hubbub.server.workers import RestartPolicy, reserve
 
 APPID = "com.example.workers"
 
@@ -49,6 +52,24 @@ def test_restart_policy_backs_off_a_crashing_worker_and_forgives_a_stable_one() 
     assert [p.died(0, ran_for=1.0) for _ in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     assert p.died(1, ran_for=1.0) == 0.5  # each slot on its own
     assert p.died(0, ran_for=3600.0) == 0.5  # it had run well: a fresh start
+
+
+def test_a_port_another_server_listens_on_with_reuseport_is_refused() -> None:
+    """Another `serve --workers` (its workers listen with SO_REUSEPORT) on the port: without a check the
+    kernel lets this one share it, and clients land at random on two unrelated servers."""
+    other = socket.socket()
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    try:
+        with pytest.raises(OSError, match="could not serve on 127.0.0.1:.*in use"):
+            reserve("127.0.0.1", other.getsockname()[1])
+    finally:
+        other.close()
+    held, port = reserve("127.0.0.1", 0)  # a free port still works
+    for sock in held:
+        sock.close()
+    assert port > 0
 
 
 def children(pid: int) -> set[int]:

@@ -75,6 +75,8 @@ def reserve(host: str, port: int) -> tuple[list[socket.socket], int]:
         chosen = port
         try:
             for family, address in addresses:
+                if chosen:
+                    _not_listened_on(family, address, chosen)
                 sock = socket.socket(family, socket.SOCK_STREAM)
                 held.append(sock)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -91,6 +93,18 @@ def reserve(host: str, port: int) -> tuple[list[socket.socket], int]:
             if port != 0 or exc.errno != errno.EADDRINUSE or attempt == 9:
                 raise OSError(exc.errno, f"could not serve on {host}:{port}: {exc.strerror or exc}") from None
     raise AssertionError("unreachable")
+
+
+def _not_listened_on(family: int, address: str, port: int) -> None:
+    """Raise EADDRINUSE if a socket listens on address:port, SO_REUSEPORT or not. The sockets of
+    `reserve` would share the port with another server's workers (same user, SO_REUSEPORT: the
+    kernel allows it), and clients would land at random on two unrelated servers. A probe with
+    SO_REUSEADDR alone is refused by any listener, yet not by a port in TIME_WAIT (a restart)."""
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        probe.bind((address, port))
 
 
 @dataclass
