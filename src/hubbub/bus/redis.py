@@ -89,8 +89,9 @@ class RedisBus:
                     on_resync: ResyncHandler | None = None) -> None:
         self._on_wake, self._on_signal = on_wake, on_signal
         self._on_control, self._on_resync = on_control, on_resync
-        self._redis = aioredis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=2,
-                                              health_check_interval=5)
+        # bytes in: a payload that is not UTF-8 is one message not understood, where redis-py's own
+        # decoding would raise out of the subscription and end it
+        self._redis = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5)
         self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._publish())]
         try:  # a node starts serving at once; it waits a moment for the bus but not for ever
             await asyncio.wait_for(self.connected.wait(), 2.0)
@@ -228,19 +229,22 @@ class RedisBus:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._reconnect_max)
 
-    def _deliver(self, data: str) -> None:
+    def _deliver(self, data: bytes | str) -> None:
         try:
-            kind, node, payload = decode(data)
-        except (ValueError, msgspec.DecodeError):
+            kind, node, payload = decode(data.decode() if isinstance(data, bytes) else data)
+        except (ValueError, msgspec.DecodeError):  # UnicodeDecodeError is a ValueError
             log.warning("bus message not understood: %.80r", data)
             return
         if node == self.node:
             return  # delivered directly when it was sent
-        if kind == "c":
-            if self._on_control:
-                self._on_control(node, payload)
-        elif kind == "w" and self._on_wake:
-            self._on_wake(payload)  # type: ignore[arg-type]
-        elif kind == "s" and self._on_signal:
-            uid, frame = payload  # type: ignore[misc]
-            self._on_signal(uid, frame)
+        try:  # a handler failing on one message must not end the subscription
+            if kind == "c":
+                if self._on_control:
+                    self._on_control(node, payload)
+            elif kind == "w" and self._on_wake:
+                self._on_wake(payload)  # type: ignore[arg-type]
+            elif kind == "s" and self._on_signal:
+                uid, frame = payload  # type: ignore[misc]
+                self._on_signal(uid, frame)
+        except Exception:
+            log.exception("bus message from %s failed: %.80r", node, data)
