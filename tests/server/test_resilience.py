@@ -331,3 +331,24 @@ async def test_one_node_cut_off_from_redis_its_messages_reach_the_other_nodes(
             await load.close()
     finally:
         proxy.close()
+
+
+async def test_store_connections_terminated_under_load_nothing_lost(cluster: Cluster, load: Load) -> None:
+    """Every node's PostgreSQL connections are terminated mid-stream (a database failover or restart
+    as the nodes see it): their pools reconnect, and what was answered SENT arrives once, in order."""
+    import asyncpg
+
+    await load.connect()
+    streaming = asyncio.ensure_future(load.send_until(100))
+    await wait_until(lambda: load.answered() >= PAIRS * 30 or streaming.done(), 120, "a part answered")
+    assert not streaming.done(), "the stream ended before the cut"
+    conn = await asyncpg.connect(cluster.database_url.split("?")[0], timeout=10)
+    try:
+        cut = await conn.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await conn.close()
+    assert cut >= 3, "every node had connections"
+    await asyncio.wait_for(streaming, 180)
+    assert load.answered() == PAIRS * 100, "every send answered SENT (none failed for the lost connections)"
+    await load.check_delivery()

@@ -10,7 +10,10 @@ batch do not grow with the number of events.
 One writer connection per process keeps the commit order equal to the enqueue order (the hub relies
 on it: a connection's sends reach the peer in the order sent). If one operation raises, the batch is
 rolled back and its operations run again one transaction each. A deadlock or serialisation failure
-(other row locks, rare) reruns the whole batch. Nothing is resolved before its commit.
+(other row locks, rare) reruns the whole batch. So does a connection lost before COMMIT was sent (a
+database restart or failover, a terminated backend), on a new connection after a short wait: nothing
+of it was committed. Lost during COMMIT the outcome is unknown and the batch fails as before.
+Nothing is resolved before its commit.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ log = logging.getLogger("hubbub.store")
 
 RETRIES = 5
 _RETRY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+# the connection is gone (terminated, the server restarting, the network): a new one may work
+LOST = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.AdminShutdownError,
+         asyncpg.exceptions.CrashShutdownError, asyncpg.exceptions.CannotConnectNowError, OSError,
+         asyncpg.exceptions.InternalClientError)  # a connection cut while asyncpg prepared a statement
+LOST_WAIT = 0.1  # seconds before the first new connection; doubles for each next one (5 tries, ~3 s)
 
 # One statement: advance every touched head by its count, locking head rows in uid order, and insert
 # the events at the seqs just reserved (an event's seq is its user's new head less `back`, the number
@@ -131,6 +139,11 @@ class PgBatchWriter:
         finally:
             self._task = None
 
+    async def _drop_conn(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()
+
     async def _conn_ready(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             self._conn = await self._connect()
@@ -161,16 +174,20 @@ class PgBatchWriter:
         resolve(batch, results)
 
     async def _transaction(self, batch: list[Any]) -> list[tuple[Any, bool]]:
-        """Run the operations and commit, rerunning on deadlock; on an operation's error raise _OpFailed."""
+        """Run the operations and commit, rerunning on deadlock or on a connection lost before COMMIT;
+        on an operation's error raise _OpFailed."""
         for attempt in range(RETRIES):
-            conn = await self._conn_ready()
+            committing = False
             try:
-                async with conn.transaction():
+                conn = await self._conn_ready()
+                tr = conn.transaction()
+                await tr.start()
+                try:
                     tx = Batch(conn)
                     if self._prepare is not None:
                         try:
                             await self._prepare(tx, [(op, args) for op, args, _fut in batch])
-                        except _RETRY:
+                        except (*_RETRY, *LOST):
                             raise
                         except Exception as exc:  # one operation's data, probably: each runs alone
                             raise _OpFailed(exc) from exc
@@ -180,14 +197,30 @@ class PgBatchWriter:
                         try:
                             values.append(await op(tx, *args))
                             touches.append(tx.uids)
-                        except _RETRY:
+                        except (*_RETRY, *LOST):
                             raise
                         except Exception as exc:
                             raise _OpFailed(exc) from exc
                     await tx.write_appends()
+                except BaseException:
+                    if not conn.is_closed():
+                        try:
+                            await tr.rollback()
+                        except Exception:
+                            pass
+                    raise
+                committing = True
+                await tr.commit()
             except _RETRY:
                 if attempt == RETRIES - 1:
                     raise
+                continue
+            except LOST as exc:
+                await self._drop_conn()
+                if committing or attempt == RETRIES - 1:
+                    raise
+                log.warning("store connection lost (%s); running the batch again on a new one", exc)
+                await asyncio.sleep(LOST_WAIT * 2 ** attempt)
                 continue
             if self._committed is not None and tx.written:
                 self._committed(tx.written)

@@ -9,6 +9,7 @@ have written since.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ import asyncpg
 
 from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
-from .pgbatch import Batch, PgBatchWriter
+from .pgbatch import LOST, LOST_WAIT, RETRIES, Batch, PgBatchWriter
 from .tail import EventTail
 from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
                      glob_to_like, history_item, message_events, read_events, update_events,
@@ -66,6 +67,35 @@ class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
+class Reads:
+    """The read pool's queries, run again on another connection when theirs was lost (a database
+    restart or failover, a terminated backend): a read changes nothing, so repeating it is safe."""
+
+    __slots__ = ("_pool",)
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def _retry(self, method: str, query: str, *args: Any) -> Any:
+        for attempt in range(RETRIES):
+            try:
+                return await getattr(self._pool, method)(query, *args)
+            except LOST:
+                if attempt == RETRIES - 1:
+                    raise
+                await asyncio.sleep(LOST_WAIT * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        return await self._retry("fetch", query, *args)  # type: ignore[no-any-return]
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        return await self._retry("fetchrow", query, *args)  # type: ignore[no-any-return]
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self._retry("fetchval", query, *args)
+
+
 class PostgresStore:
     """Store on a PostgreSQL database (see module docstring)."""
 
@@ -93,9 +123,9 @@ class PostgresStore:
             self._pool = None
 
     @property
-    def pool(self) -> asyncpg.Pool:
+    def pool(self) -> "Reads":
         assert self._pool is not None, "store is not open"
-        return self._pool
+        return Reads(self._pool)
 
     def observe_commits(self, observe: Callable[[int, float], None]) -> None:
         """Call observe(operations, seconds) after each commit (metrics)."""
