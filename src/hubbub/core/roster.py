@@ -45,19 +45,16 @@ class Roster:
         for n in dead:
             del self.seen[n]
         if dead:
-            gone = set(dead)
-            for uid in list(self.remote):
-                conns = {k: v for k, v in self.remote[uid].items() if v[0] not in gone}
-                if conns:
-                    self.remote[uid] = conns
-                else:
-                    del self.remote[uid]
+            self._drop_connections(set(dead))
         return dead
 
     def forget(self, node: str) -> None:
         """Drop what `node` said about its connections (it will say it again)."""
+        self._drop_connections({node})
+
+    def _drop_connections(self, nodes: set[str]) -> None:
         for uid in list(self.remote):
-            conns = {k: v for k, v in self.remote[uid].items() if v[0] != node}
+            conns = {k: v for k, v in self.remote[uid].items() if v[0] not in nodes}
             if conns:
                 self.remote[uid] = conns
             else:

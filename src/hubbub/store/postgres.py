@@ -20,7 +20,7 @@ from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResu
 from .pgbatch import LOST, LOST_WAIT, RETRIES, Batch, PgBatchWriter
 from .tail import EventTail
 from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
-                     glob_to_like, history_item, message_events, read_events, update_events,
+                     glob_to_like, history_page, message_events, read_events, update_events,
                      USER_SELECT, user_row)
 
 _CONVERSATIONS = (CONVERSATIONS_SQL.replace(":uid", "$1").replace(":app", "$2").replace(":before", "$3")
@@ -456,15 +456,13 @@ class PostgresStore:
             rows = await self.pool.fetch(cols + "WHERE m.gid=0 AND ((m.sender=$1 AND m.to_uid=$2) OR "
                                          "(m.sender=$2 AND m.to_uid=$1)) AND m.mid<$3 " + hidden +
                                          "ORDER BY m.mid DESC LIMIT $4", uid, peer, bound, limit + 1, app_id)
-        out = [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None]
-        return out, len(rows) > limit
+        return history_page(rows, uid, limit)
 
     async def conversations(self, app_id: int, uid: int, before: int | None,
                             limit: int) -> tuple[list[dict[str, Any]], bool]:
         """The latest message of each of uid's conversations older than mid `before` (see SQLiteStore)."""
         rows = await self.pool.fetch(_CONVERSATIONS, uid, app_id, before if before is not None else 2**62, limit + 1)
-        out = [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None]
-        return out, len(rows) > limit
+        return history_page(rows, uid, limit)
 
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
         """(uid, whether it blocked the sender) of an active user, in one look-up."""

@@ -146,6 +146,11 @@ CONVERSATIONS_SQL = (
 parameters :uid :app :before :limit; the PostgreSQL store numbers them)."""
 
 
+def history_page(rows: list[Any], uid: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """(entries, more) of up to `limit + 1` HISTORY_COLUMNS rows read for a page of `limit`."""
+    return [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None], len(rows) > limit
+
+
 def history_item(row: Any, uid: int) -> dict[str, Any] | None:
     """One history entry (HISTORY_COLUMNS) as uid sees it; None for a message that expired unseen."""
     (mid, cid, sender, from_addr, to_addr, mgid, ts, expiry, flag, type_, message, title, file, fwd,

@@ -22,7 +22,7 @@ from .cache import BoundedCache
 from .fresh import FreshRows
 from .migrate import upgrade_sqlite
 from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
-                     frame_items, history_item, json_or_none, read_events, update_events, user_row)
+                     frame_items, history_page, json_or_none, read_events, update_events, user_row)
 
 _json = msgspec.json.Encoder()
 
@@ -501,16 +501,14 @@ class SQLiteStore:
                            "AND m.app_id=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
                            "ORDER BY m.mid DESC LIMIT ?",
                            (uid, uid, uid, peer, peer, uid, app_id, bound, uid, limit + 1))
-        out = [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None]
-        return out, len(rows) > limit
+        return history_page(rows, uid, limit)
 
     async def conversations(self, app_id: int, uid: int, before: int | None,
                             limit: int) -> tuple[list[dict[str, Any]], bool]:
         """The latest message of each of uid's conversations older than mid `before`, newest first."""
         rows = self.db.execute(CONVERSATIONS_SQL, {"uid": uid, "app": app_id, "limit": limit + 1,
                                                    "before": before if before is not None else 2**62}).fetchall()
-        out = [m for m in (history_item(r, uid) for r in rows[:limit]) if m is not None]
-        return out, len(rows) > limit
+        return history_page(rows, uid, limit)
 
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
         """(uid, whether it blocked the sender) of an active user, in one look-up."""
