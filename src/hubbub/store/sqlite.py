@@ -28,6 +28,9 @@ _json = msgspec.json.Encoder()
 
 HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)  # UPDATE ... RETURNING  # one step down the primary key
+_CONVERSATIONS = CONVERSATIONS_SQL.replace("LEFT JOIN events d ", "LEFT JOIN events d INDEXED BY events_mid ")
+"""Each row's delivery state through the (mid, uid) index, not every event of the user (see history)."""
+assert _CONVERSATIONS != CONVERSATIONS_SQL
 
 # the schema lives in the migrations (hubbub/migrations/versions); `open` brings a file up to date
 
@@ -490,23 +493,30 @@ class SQLiteStore:
         message is addressed to the reader; a group's only when it is in the reader's own log: not what
         the group carried before the reader joined, nor what a member without RECV never got)."""
         bound = before if before is not None else 2**62
+        # The store gathers no ANALYZE statistics, so the indexes are steered: named (INDEXED BY), kept
+        # out (a unary +) or made usable (gid<>0 for the partial group index). Without that the planner
+        # read every message of the app and, for each row, every event of the user
+        # (tests/store/test_sqlite_reads.py).
         cols = (f"SELECT {HISTORY_COLUMNS} FROM messages m "
-                "LEFT JOIN events d ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
+                "LEFT JOIN events d INDEXED BY events_mid "
+                "ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
-            rows = self._q(cols + "WHERE m.gid=? AND m.app_id=? AND m.mid<? AND (m.sender=? OR d.uid IS NOT NULL) "
+            rows = self._q(cols + "WHERE m.gid<>0 AND m.gid=? AND +m.app_id=? AND m.mid<? AND (m.sender=? OR d.uid IS NOT NULL) "
                            "AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
                            "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, app_id, bound, uid, uid, limit + 1))
         else:
-            rows = self._q(cols + "WHERE m.gid=0 AND ((m.sender=? AND m.to_uid=?) OR (m.sender=? AND m.to_uid=?)) "
-                           "AND m.app_id=? AND m.mid<? AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
-                           "ORDER BY m.mid DESC LIMIT ?",
-                           (uid, uid, uid, peer, peer, uid, app_id, bound, uid, limit + 1))
+            # each direction's newest page through the (sender, to_uid, mid) index, then merged
+            side = ("SELECT mid FROM (SELECT mid FROM messages WHERE gid=0 AND sender=? AND to_uid=? AND mid<? "
+                    "AND +app_id=? AND mid NOT IN (SELECT mid FROM hidden WHERE uid=?) ORDER BY mid DESC LIMIT ?)")
+            rows = self._q(cols + f"WHERE m.mid IN ({side} UNION ALL {side}) ORDER BY m.mid DESC LIMIT ?",
+                           (uid, uid, uid, peer, bound, app_id, uid, limit + 1,
+                            peer, uid, bound, app_id, uid, limit + 1, limit + 1))
         return history_page(rows, uid, limit)
 
     async def conversations(self, app_id: int, uid: int, before: int | None,
                             limit: int) -> tuple[list[dict[str, Any]], bool]:
         """The latest message of each of uid's conversations older than mid `before`, newest first."""
-        rows = self.db.execute(CONVERSATIONS_SQL, {"uid": uid, "app": app_id, "limit": limit + 1,
+        rows = self.db.execute(_CONVERSATIONS, {"uid": uid, "app": app_id, "limit": limit + 1,
                                                    "before": before if before is not None else 2**62}).fetchall()
         return history_page(rows, uid, limit)
 
