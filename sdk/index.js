@@ -26,6 +26,7 @@ import { MesiboMessage } from './api/message.js';
 import { MesiboProfile } from './api/profile.js';
 import { MesiboReadSession } from './api/read-session.js';
 import { MesiboPresence } from './api/presence.js';
+import { MesiboGroupMember } from './api/member.js';
 import { CallManager } from './calls/manager.js';
 import { MesiboDateTime, dateOrNull } from './api/datetime.js';
 
@@ -36,6 +37,7 @@ export const internals = {
   normalizeServer: normalizeServer, MemoryStore: MemoryStore, IdbStore: IdbStore, LeaseLocks: LeaseLocks,
   TabIdentity: TabIdentity, TabSession: TabSession, Mesibo: Mesibo, MesiboMessage: MesiboMessage,
   MesiboProfile: MesiboProfile, MesiboReadSession: MesiboReadSession, MesiboPresence: MesiboPresence,
+  MesiboGroupMember: MesiboGroupMember,
   CallManager: CallManager,
   MesiboDateTime: MesiboDateTime, dateOrNull: dateOrNull
 };
