@@ -243,7 +243,8 @@ class CallService:
     def _hand_over(self) -> None:
         """This node stops: each live call goes on at another node (`call.adopt`, heard by every node so
         their copies name the new owner before this node's `bye`), preferably one holding an endpoint
-        of the call. With no other node the calls end with this one, as on a single node."""
+        of the call. With no other node the calls end here, recorded like any other end (answered:
+        COMPLETE, ringing: UNREACHABLE)."""
         roster = self.hub.cluster.roster
         others = sorted(roster.seen)
         for callid in list(self.machine.calls):
@@ -252,6 +253,7 @@ class CallService:
             heirs = [roster.holder(uid, key) for uid, key in call.endpoints()]
             heir = next((h for h in heirs if h), others[0] if others else None)
             if heir is None:
+                self._run(Calls.abandon(call, self.hub.now()), local=True)
                 continue
             self.hub.bus.control(["call.adopt", heir, to_wire(call), [list(c) for c in call.gone]])
             self.directory.put(heir, call, time.monotonic())  # this node's connections leaving are told to it
