@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from hubbub.client import Client
+from hubbub.client import Client, RequestError
 from hubbub.protocol.constants import Status
 from tests.conftest import need_service
 
@@ -44,6 +44,7 @@ class Pair:
     echoed: list[int] = field(default_factory=list)      # the sender's own messages in its log, in order
     delivered: list[int] = field(default_factory=list)   # DELIVERED statuses the sender got
     sent_next: int = 0
+    failed: list[int] = field(default_factory=list)      # sends answered INTERNAL (see the store test)
 
 
 def node_of(cluster: Cluster, client: Client) -> int | None:
@@ -115,7 +116,13 @@ class Load:
             await asyncio.gather(*inflight)
 
     async def _send(self, p: Pair, k: int) -> None:
-        res = await p.sender.send(f"r{p.index}", str(k), cid=f"s{p.index}-{k}")
+        try:
+            res = await p.sender.send(f"r{p.index}", str(k), cid=f"s{p.index}-{k}")
+        except RequestError as exc:
+            if exc.code != "INTERNAL":
+                raise
+            p.failed.append(k)  # a store failure the server could not settle; the test decides
+            return
         assert res["status"] == 1, res
         p.answered.append(k)
         p.dups += bool(res.get("dup"))
@@ -350,5 +357,10 @@ async def test_store_connections_terminated_under_load_nothing_lost(cluster: Clu
         await conn.close()
     assert cut >= 3, "every node had connections"
     await asyncio.wait_for(streaming, 180)
-    assert load.answered() == PAIRS * 100, "every send answered SENT (none failed for the lost connections)"
+    # A connection lost before COMMIT reruns the batch; lost during COMMIT the outcome is unknown and
+    # the batch's sends are answered INTERNAL (the message may or may not be stored: either way
+    # nothing answered SENT is at stake). That window is narrow: the sends in flight at the cut at most.
+    failed = [k for p in load.pairs for k in p.failed]
+    assert load.answered() + len(failed) == PAIRS * 100
+    assert len(failed) <= PAIRS * WINDOW, f"{len(failed)} sends failed: more than were in flight at the cut"
     await load.check_delivery()

@@ -217,7 +217,9 @@ class PgBatchWriter:
                 continue
             except LOST as exc:
                 await self._drop_conn()
-                if committing or attempt == RETRIES - 1:
+                # asyncpg's InternalClientError refuses an operation before sending it: no COMMIT went out
+                if (committing and not isinstance(exc, asyncpg.exceptions.InternalClientError)) \
+                        or attempt == RETRIES - 1:
                     raise
                 log.warning("store connection lost (%s); running the batch again on a new one", exc)
                 await asyncio.sleep(LOST_WAIT * 2 ** attempt)
