@@ -11,7 +11,17 @@ export class MesiboPresence {
     this.activity = f.activity;
     this.ts = f.ts || 0;
   }
-  /** MESIBO_ACTIVITY_* (mesibo's name for it) @type {number} */ get presence() { return this.activity; }
+  /**
+   * MESIBO_PRESENCE_* (iOS/Flutter's numbers for a presence): OFFLINE 2 for the server's offline
+   * (activity 0, which is REQUEST/NONE in mesibo's numbering), ONLINE 1 for an online answer
+   * (ONLINERESP 2, which would read as OFFLINE); TYPING, TYPINGCLEARED, JOINED, LEFT as they are.
+   * `activity` keeps the raw MESIBO_ACTIVITY_* value. @type {number}
+   */
+  get presence() {
+    if (this.activity === 0) return C.MESIBO_PRESENCE_OFFLINE;
+    if (this.activity === C.MESIBO_ACTIVITY_ONLINERESP) return C.MESIBO_PRESENCE_ONLINE;
+    return this.activity;
+  }
   /** the activity's value (0: no extra value) @type {number} */ get value() { return 0; }
   /** The sender's profile. @type {MesiboProfile} */ get profile() { return this._api.getProfile(this.peer, 0); }
   /** The group's profile, null for 1-to-1. @type {MesiboProfile|null} */ get groupProfile() { return this.getGroupProfile(); }

@@ -146,6 +146,11 @@ export class MesiboProfile {
       return res.filter(function (x) { return x && x.ok; }).length;
     });
   }
+  /**
+   * Deletes this conversation's messages older than `sec` seconds (mesibo's native name; see
+   * deleteMessages). @param {number} sec @returns {Promise<number>} how many were deleted
+   */
+  deleteMessagesOlderThan(sec) { return this.deleteMessages(Date.now() - Math.max(0, Number(sec) || 0) * 1000); }
   /** Marks this user as a contact (local only). @param {boolean} on */ setContact(on) { this._contact = on !== false; }
   /**
    * Saves changes: the own profile (name, status, picture) or a group's name (admins).

@@ -70,7 +70,8 @@ export class MesiboReadSession {
    * Delivers up to n stored messages, newest first (oldest first with enableFifo), to the session
    * listener's Mesibo_onMessage (origin DBMESSAGE, or DBSUMMARY for a summary session; the last of
    * the batch has isLastMessage()). Each call continues where the previous stopped. When the store has
-   * no more (fewer than n delivered, zero included) the listener then gets Mesibo_onMessage(null) once:
+   * no more (fewer than n delivered, zero included; without n, everything left is delivered) the
+   * listener then gets Mesibo_onMessage(null) once:
    * time to sync().
    * @param {number} n @returns {number} how many were delivered
    */
@@ -86,7 +87,8 @@ export class MesiboReadSession {
       var m = api._msg(rec, { db: true, summary: self._summary, last: i === out.length - 1, session: self });
       self._deliver('Mesibo_onMessage', [m]);
     });
-    if (batch.length < want || !batch.length) this._deliver('Mesibo_onMessage', [null]);
+    // read() without a count delivers everything left, so the store has run out then too
+    if (!(n > 0) || batch.length < want) this._deliver('Mesibo_onMessage', [null]);
     if (this._receipts && !this._summary) api._markRead(batch);
     if (this._onRead) { try { this._onRead.call(this, batch.length); } catch (e) { console.error(e); } }
     return batch.length;

@@ -102,7 +102,7 @@ const MEMBERS = {
     'setDouble', 'setBoolean', 'reset', 'setImage', 'save', 'getImage', 'getThumbnail', 'getImageOrThumbnail',
     'getStatus', 'getLastSeen', 'isOnline', 'isTyping', 'isChatting', 'isTypingInGroup', 'block', 'isBlocked',
     'subscribe', 'setContact', 'newMessage', 'sendTyping', 'sendJoined', 'sendLeft', 'createReadSession',
-    'deleteMessages', 'getUnreadMessageCount', 'getGroupProfile', 'getMembers', 'addMembers', 'removeMembers',
+    'deleteMessages', 'deleteMessagesOlderThan', 'getUnreadMessageCount', 'getGroupProfile', 'getMembers', 'addMembers', 'removeMembers',
     'deleteGroup', 'leave', 'sendMessage', 'readDbSession'],
   MesiboProfileImage: ['getThumbnail', 'getImage', 'getImageOrThumbnail', 'getNext', 'getPrevious', 'getIndex',
     'isEmpty', 'getUrl', 'getProfile'],
@@ -188,4 +188,51 @@ test('the SDK calls every listener method of the reference, by that name', () =>
   const body = code(BUILT);
   const absent = LISTENERS.filter((n) => !body.includes('"' + n + '"') && !body.includes('.' + n + '('));
   assert.deepEqual(absent, []);
+});
+
+test('presence numbers: p.presence uses MESIBO_PRESENCE_* (offline 2, an online answer 1); activity stays raw', () => {
+  const api = new Mesibo();
+  const p = (activity) => new sdk.MesiboPresence(api, { from: 'bob', activity });
+  const off = p(0);
+  assert.equal(off.presence, MESIBO_PRESENCE_OFFLINE, 'offline is not REQUEST (0)');
+  assert.ok(off.isOffline() && !off.isRequest() && off.activity === 0);
+  const resp = p(MESIBO_ACTIVITY_ONLINERESP);
+  assert.equal(resp.presence, MESIBO_PRESENCE_ONLINE, 'an online answer is not OFFLINE (2)');
+  assert.ok(resp.isOnline());
+  for (const [a, want] of [[MESIBO_ACTIVITY_ONLINE, MESIBO_PRESENCE_ONLINE], [MESIBO_ACTIVITY_TYPING, MESIBO_PRESENCE_TYPING],
+    [MESIBO_ACTIVITY_TYPINGCLEARED, MESIBO_PRESENCE_TYPINGCLEARED], [MESIBO_ACTIVITY_JOINED, MESIBO_PRESENCE_JOINED],
+    [MESIBO_ACTIVITY_LEFT, MESIBO_PRESENCE_LEFT]]) {
+    assert.equal(p(a).presence, want, 'activity ' + a);
+  }
+});
+
+test('read() without a count delivers every stored message, then the end-of-read null', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = b.openTab('t');
+  try {
+    await until(() => t.rec.status.includes(MESIBO_STATUS_ONLINE), 5000, 'online');
+    server.incoming('one');
+    server.incoming('two');
+    await until(() => t.rec.messages.length === 2, 5000, 'two messages');
+    const got = [];
+    const rs = t.api.getProfile('bob').createReadSession({ Mesibo_onMessage: (m) => got.push(m) });
+    assert.equal(rs.read(), 2);
+    assert.deepEqual(got.map((m) => m && m.message), ['two', 'one', null], 'newest first, then null once');
+    assert.ok(got[1].isLastMessage());
+    assert.equal(rs.read(10), 0);
+    assert.deepEqual(got.slice(3), [null], 'nothing left: null again');
+  } finally {
+    t.close();
+  }
+});
+
+test('profile.deleteMessagesOlderThan(sec) deletes up to now - sec', async () => {
+  const api = new Mesibo();
+  const bob = api.getProfile('bob');
+  let asked = null;
+  bob.deleteMessages = (ts) => { asked = ts; return Promise.resolve(0); };
+  const before = Date.now();
+  assert.equal(await bob.deleteMessagesOlderThan(3600), 0);
+  assert.ok(asked <= Date.now() - 3600 * 1000 && asked >= before - 3600 * 1000, String(asked));
 });

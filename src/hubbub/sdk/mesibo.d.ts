@@ -553,8 +553,9 @@ declare class MesiboMessage {
 declare class MesiboPresence {
   peer: string;
   groupid: number;
-  /** MESIBO_ACTIVITY_* (0 = offline) */
+  /** MESIBO_ACTIVITY_* as the server sent it (0 = offline) */
   activity: number;
+  /** MESIBO_PRESENCE_*: OFFLINE (2) for offline, ONLINE (1) for an online answer, else the activity */
   readonly presence: number;
   readonly value: number;
   readonly profile: MesiboProfile;
@@ -633,6 +634,8 @@ declare class MesiboProfile {
   getUnreadCount(cb?: (n: number) => void): number;
   getUnreadMessageCount(): number;
   deleteMessages(ts?: number): Promise<number>;
+  /** Deletes this conversation's messages older than `sec` seconds (for this user, every device) */
+  deleteMessagesOlderThan(sec: number): Promise<number>;
   newMessage(): MesiboMessage;
   sendMessage(id: number, text: string): number;
   sendFile(id: number, opts: { message?: string; title?: string; file?: File | MesiboFile; fileurl?: string; filetype?: number }): number;

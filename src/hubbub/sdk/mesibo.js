@@ -2563,7 +2563,8 @@
      * Delivers up to n stored messages, newest first (oldest first with enableFifo), to the session
      * listener's Mesibo_onMessage (origin DBMESSAGE, or DBSUMMARY for a summary session; the last of
      * the batch has isLastMessage()). Each call continues where the previous stopped. When the store has
-     * no more (fewer than n delivered, zero included) the listener then gets Mesibo_onMessage(null) once:
+     * no more (fewer than n delivered, zero included; without n, everything left is delivered) the
+     * listener then gets Mesibo_onMessage(null) once:
      * time to sync().
      * @param {number} n @returns {number} how many were delivered
      */
@@ -2581,7 +2582,7 @@
         var m = api._msg(rec, { db: true, summary: self._summary, last: i === out.length - 1, session: self });
         self._deliver("Mesibo_onMessage", [m]);
       });
-      if (batch.length < want || !batch.length) this._deliver("Mesibo_onMessage", [null]);
+      if (!(n > 0) || batch.length < want) this._deliver("Mesibo_onMessage", [null]);
       if (this._receipts && !this._summary) api._markRead(batch);
       if (this._onRead) {
         try {
@@ -2925,6 +2926,13 @@
           return x && x.ok;
         }).length;
       });
+    }
+    /**
+     * Deletes this conversation's messages older than `sec` seconds (mesibo's native name; see
+     * deleteMessages). @param {number} sec @returns {Promise<number>} how many were deleted
+     */
+    deleteMessagesOlderThan(sec) {
+      return this.deleteMessages(Date.now() - Math.max(0, Number(sec) || 0) * 1e3);
     }
     /** Marks this user as a contact (local only). @param {boolean} on */
     setContact(on) {
@@ -3559,8 +3567,15 @@
       this.activity = f.activity;
       this.ts = f.ts || 0;
     }
-    /** MESIBO_ACTIVITY_* (mesibo's name for it) @type {number} */
+    /**
+     * MESIBO_PRESENCE_* (iOS/Flutter's numbers for a presence): OFFLINE 2 for the server's offline
+     * (activity 0, which is REQUEST/NONE in mesibo's numbering), ONLINE 1 for an online answer
+     * (ONLINERESP 2, which would read as OFFLINE); TYPING, TYPINGCLEARED, JOINED, LEFT as they are.
+     * `activity` keeps the raw MESIBO_ACTIVITY_* value. @type {number}
+     */
     get presence() {
+      if (this.activity === 0) return C.MESIBO_PRESENCE_OFFLINE;
+      if (this.activity === C.MESIBO_ACTIVITY_ONLINERESP) return C.MESIBO_PRESENCE_ONLINE;
       return this.activity;
     }
     /** the activity's value (0: no extra value) @type {number} */
