@@ -126,7 +126,8 @@ class GroupAddIn(Struct, kw_only=True):
     name: Name = ""
     flag: Annotated[int, Meta(ge=0, lt=2**31, description="group flags: 1 selected members send, 2 anyone "
                                                              "sends, 0x10 selected members receive, 0x40 don't "
-                                                             "store, 0x80 loop back")] = 0
+                                                             "store, 0x80 loop back (0x20, round-robin, is "
+                                                             "stored but not acted on)")] = 0
     expiry: Annotated[int, Meta(ge=0, lt=2**31, description="seconds")] = 0
     active: Bool01 = True
     members: AddressList | None = None
