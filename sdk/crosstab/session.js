@@ -377,7 +377,11 @@ export class TabSession {
     if (!this.isLeader) return;
     if (this.reconnectTimer) { this.timers.clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
     var gen = this.connGen;
-    if (this.ws) { try { this.ws.close(1000, 'reconnect'); } catch (e) { /* ignore */ } }
+    if (this.ws) {
+      var ws = this.ws;
+      ws.onopen = ws.onmessage = ws.onclose = noop;  // its close event would schedule a second connect
+      try { ws.close(1000, 'reconnect'); } catch (e) { /* ignore */ }
+    }
     this._onClose(gen, 1006, 'reconnect');
   }
 

@@ -134,6 +134,20 @@ test('a silent socket (a hung node, a black-holed network) is pinged, then dropp
   }
 });
 
+test('reconnect() opens one new connection, not two (the old socket\'s close event is not a second loss)', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const [a] = await openOnline(b, ['a']);
+  try {
+    a.api._session.reconnect();
+    await until(() => server.connects === 2 && server.openCount === 1, 3000, 'reconnected');
+    await sleep(300);  // past the back-off of a second, mistaken connect
+    assert.equal(server.connects, 2);
+  } finally {
+    a.close();
+  }
+});
+
 async function streamWithDisruption(disrupt) {
   const server = new FakeServer();
   const b = new FakeBrowser(server);

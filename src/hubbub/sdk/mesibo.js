@@ -1426,8 +1426,10 @@
       }
       var gen = this.connGen;
       if (this.ws) {
+        var ws = this.ws;
+        ws.onopen = ws.onmessage = ws.onclose = noop;
         try {
-          this.ws.close(1e3, "reconnect");
+          ws.close(1e3, "reconnect");
         } catch (e) {
         }
       }
