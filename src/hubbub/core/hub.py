@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ..files.service import Files
 
 log = logging.getLogger("hubbub.hub")
+REREAD_ATTEMPTS, REREAD_RETRY = 10, 1.0
+"""Passes over the users whose head could not be re-read after a bus loss, and seconds between them."""
 
 REALTIME_GRACE_MS = 30_000
 """An expiry-0 message reaches devices online now; if they drop before it arrives, it expires after this."""
@@ -72,6 +74,8 @@ class Hub:
         # only while it is not full, so an idle connection holds none
         self.frames = Buckets(settings.rate_burst, settings.rate_burst / settings.rate_limit)
         self.delivered = 0  # events acknowledged by this node's clients (metrics)
+        self._reread: asyncio.Task[None] | None = None  # see _reread_heads
+        self._reread_again = False
         self.draining = False  # SIGTERM: no new sessions, /readyz fails (server/drain.py)
         self.cluster = Cluster(bus, settings.bus_heartbeat, settings.bus_node_timeout, self._local_connections,
                                self._replaced_elsewhere, self._revoked_elsewhere)
@@ -90,6 +94,8 @@ class Hub:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
+        if self._reread is not None:
+            self._reread.cancel()
         self.calls.stop()
         self.cluster.stop()
         await self.close_sessions()
@@ -165,11 +171,40 @@ class Hub:
         self._reread_heads()
 
     def _reread_heads(self) -> None:
-        """Wake-ups may have been missed: re-read the heads of every user served here."""
-        async def run() -> None:
-            for uid in list(self.sessions):
-                self._on_wake({uid: await self.store.head(uid)})
-        self.spawn(run())
+        """Wake-ups may have been missed: re-read the heads of every user served here. One pass at a
+        time (a call during one asks for another after it); a user whose read fails is read again a
+        moment later, the others meanwhile (the blip that cut Redis may cut the store). Only reads:
+        stop() cancels it rather than wait."""
+        self._reread_again = True
+        if self._reread is None or self._reread.done():
+            self._reread = asyncio.ensure_future(self._reread_passes())
+
+    async def _reread_passes(self) -> None:
+        uids: list[int] = []
+        for _attempt in range(REREAD_ATTEMPTS):
+            if self._reread_again:
+                self._reread_again = False
+                uids = list(dict.fromkeys([*uids, *self.sessions]))
+            failed: list[int] = []
+            error: Exception | None = None
+            for uid in uids:
+                try:
+                    head = await self.store.head(uid)
+                except Exception as exc:
+                    failed.append(uid)
+                    error = exc
+                    continue
+                self._on_wake({uid: head})
+            uids = failed
+            if not uids and not self._reread_again:
+                return
+            if uids:
+                log.warning("re-reading heads after a bus loss: %d failed (%s); again in %g s",
+                            len(uids), error, REREAD_RETRY)
+                await asyncio.sleep(REREAD_RETRY)
+        if uids:
+            log.error("re-reading heads after a bus loss: gave up after %d passes (%d users left)",
+                      REREAD_ATTEMPTS, len(uids))
 
     def _local_connections(self) -> list[tuple[int, str, str]]:
         return [(uid, key, s.ident.device) for uid, conns in self.sessions.items() for key, s in conns.items()
