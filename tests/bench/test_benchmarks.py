@@ -102,3 +102,17 @@ def test_bench_quota_compares_local_batched_and_per_operation(tmp_path: Path, re
     assert modes["per-op"]["redis_calls"] >= 300  # one script call per operation (and one to warm up)
     assert modes["batched"]["redis_calls"] < modes["per-op"]["redis_calls"]
     assert all(m["ops"] == 300 and m["us_cpu_per_op_hubbub"] >= 0 for m in modes.values())
+
+
+def test_bench_pgstore_weighs_the_store_against_a_baseline_tree(tmp_path: Path, pg_database: str | None) -> None:
+    from tests.conftest import PG_SERVER, need_service
+    if pg_database is None:
+        need_service(f"PostgreSQL at {PG_SERVER}")
+    src = str(BENCH.parent / "src")
+    r = run_bench("bench_pgstore.py", tmp_path, "--messages", "40", "--batches", "1,8", "--repeat", "1",
+                  "--baseline", src, "--postgres", PG_SERVER)
+    assert set(r["batches"]) == {"1", "8"}
+    for entry in r["batches"].values():
+        for tree in ("this", "baseline"):
+            assert entry[tree]["hubbub"] > 0 and entry[tree]["total"] >= entry[tree]["hubbub"]
+        assert set(entry["ratio_to_baseline"]) == {"hubbub", "postgres", "total"}
