@@ -10,7 +10,7 @@ import { MesiboProfile } from './profile.js';
 import { MesiboReadSession } from './read-session.js';
 import { MesiboHttpRequest } from './http.js';
 import { callMethods } from '../calls/index.js';
-import { FileUrls, applyWithUrls, fileMethods, uploadThenSend } from '../files/index.js';
+import { FileUrls, applyWithUrls, fileMethods, fileTypeOfUrl, uploadThenSend } from '../files/index.js';
 
 var instances = { shared: null, last: null };
 
@@ -454,7 +454,8 @@ export class Mesibo {
     m.message = file.message || '';
     m.title = file.title || '';
     if (params.expiry !== undefined) m.expiry = params.expiry;
-    m._setFile({ url: file.fileurl || file.url || '', type: file.filetype || 0, size: file.size || 0, name: file.name || '' });
+    var url = file.fileurl || file.url || '';
+    m._setFile({ url: url, type: file.filetype || fileTypeOfUrl(url), size: file.size || 0, name: file.name || '' });
     return m.send();
   }
 

@@ -144,6 +144,11 @@ test('every mesibo constant is a global of the built script, with mesibo\'s valu
   }
   assert.deepEqual(wrong, []);
   assert.ok(n >= 230, 'the table is complete: ' + n);
+  // names the app declares itself stay free
+  for (const k of ['MesiboCall', 'MessengerFile', 'MesiboRecorder', 'MesiboLog', 'ErrorLog', 'MESIBO_ACCESS_TOKEN',
+    'MESIBO_APP_ID', 'MESIBO_DEFAULT_PROFILE_IMAGE', 'MESIBO_DEFAULT_GROUP_IMAGE']) assert.ok(!(k in ctx), k + ' is the app\'s');
+  assert.equal(typeof ctx.Mesibo, 'function');
+  assert.equal(typeof ctx.MesiboReadSession, 'function');
   // group calls are not provided: none of their names is half-defined
   for (const k of Object.keys(ctx)) assert.ok(!/^MESIBOCALL_|^MESIBO_GROUPCALLFLAG_|^MESIBO_RESOLUTION_/.test(k), k);
 });
@@ -235,4 +240,42 @@ test('profile.deleteMessagesOlderThan(sec) deletes up to now - sec', async () =>
   const before = Date.now();
   assert.equal(await bob.deleteMessagesOlderThan(3600), 0);
   assert.ok(asked <= Date.now() - 3600 * 1000 && asked >= before - 3600 * 1000, String(asked));
+});
+
+test('setContent(url) and the legacy sendFile take the file type from the URL unless the app sets one', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = b.openTab('t');
+  try {
+    await until(() => t.rec.status.includes(MESIBO_STATUS_ONLINE), 5000, 'online');
+    const bob = t.api.getProfile('bob');
+    const kinds = (m) => [m.filetype, m.hasImage(), m.hasVideo(), m.hasAudio(), m.hasDocument()];
+    const m = bob.newMessage();
+    m.setContent('https://cdn.example.com/a/photo.JPG?size=large');
+    assert.deepEqual(kinds(m), [MESIBO_FILETYPE_IMAGE, true, false, false, false]);
+    const v = bob.newMessage();
+    v.setContent('https://cdn.example.com/clip.webm');
+    assert.ok(v.hasVideo() && v.isRichMessage());
+    const a = bob.newMessage();
+    a.setContent('/media/voice.mp3');
+    assert.ok(a.hasAudio());
+    const d = bob.newMessage();
+    d.setContent('https://cdn.example.com/report.pdf');
+    assert.deepEqual(kinds(d), [MESIBO_FILETYPE_AUTO, false, false, false, true], 'unknown: AUTO, a document');
+    const set = bob.newMessage();
+    set.setContentType(MESIBO_FILETYPE_VIDEO);
+    set.setContent('https://cdn.example.com/still.png');
+    assert.equal(set.filetype, MESIBO_FILETYPE_VIDEO, 'the app\'s type wins');
+    const after = bob.newMessage();
+    after.setContent('https://cdn.example.com/still.png');
+    after.setContentType(MESIBO_FILETYPE_OTHER);
+    assert.equal(after.filetype, MESIBO_FILETYPE_OTHER);
+    // legacy api.sendFile with no filetype: the echo carries the detected type
+    const before = t.rec.messages.length;
+    t.api.sendFile({ peer: 'bob' }, t.api.random(), { fileurl: 'https://cdn.example.com/x.png', message: 'see' });
+    await until(() => t.rec.messages.length === before + 1, 5000, 'the echo');
+    assert.ok(t.rec.messages[before].hasImage());
+  } finally {
+    t.close();
+  }
 });

@@ -1992,16 +1992,48 @@
     var major = String(mime || "").split("/")[0];
     return major === "image" ? C.MESIBO_FILETYPE_IMAGE : major === "video" ? C.MESIBO_FILETYPE_VIDEO : major === "audio" ? C.MESIBO_FILETYPE_AUDIO : C.MESIBO_FILETYPE_OTHER;
   }
+  var EXT_TYPES = {
+    jpg: 1,
+    jpeg: 1,
+    png: 1,
+    gif: 1,
+    webp: 1,
+    bmp: 1,
+    svg: 1,
+    avif: 1,
+    heic: 1,
+    mp4: 2,
+    m4v: 2,
+    mov: 2,
+    webm: 2,
+    mkv: 2,
+    ogv: 2,
+    "3gp": 2,
+    mp3: 3,
+    m4a: 3,
+    aac: 3,
+    wav: 3,
+    ogg: 3,
+    oga: 3,
+    opus: 3,
+    flac: 3,
+    weba: 3
+  };
+  function fileTypeOfUrl(url) {
+    var path = String(url || "").split(/[?#]/)[0];
+    var m = /\.([a-z0-9]+)$/i.exec(path.slice(path.lastIndexOf("/") + 1));
+    return m && EXT_TYPES[m[1].toLowerCase()] || C.MESIBO_FILETYPE_AUTO;
+  }
   function isFileId(v) {
     return typeof v === "string" && FILE_ID.test(v);
   }
   function contentFromValue(content, filetype) {
     if (!content) return null;
     if (typeof content === "string") {
-      if (/^[a-z]+:\/\//i.test(content) || content.charAt(0) === "/") return { file: { url: content, type: filetype || 0 } };
+      if (/^[a-z]+:\/\//i.test(content) || content.charAt(0) === "/") return { file: { url: content, type: filetype || fileTypeOfUrl(content) } };
       var el = HAS_DOC ? document.getElementById(content) : null;
       if (el && el.files && el.files[0]) return { blob: el.files[0] };
-      return { file: { url: content, type: filetype || 0 } };
+      return { file: { url: content, type: filetype || fileTypeOfUrl(content) } };
     }
     if (typeof Blob !== "undefined" && content instanceof Blob) return { blob: content };
     if (typeof content === "object") return { file: Object.assign({}, content) };
@@ -4740,7 +4772,8 @@
       m.message = file.message || "";
       m.title = file.title || "";
       if (params.expiry !== void 0) m.expiry = params.expiry;
-      m._setFile({ url: file.fileurl || file.url || "", type: file.filetype || 0, size: file.size || 0, name: file.name || "" });
+      var url = file.fileurl || file.url || "";
+      m._setFile({ url, type: file.filetype || fileTypeOfUrl(url), size: file.size || 0, name: file.name || "" });
       return m.send();
     }
     /** Forwards a stored message (by id or mid) to `to`. @returns {number} the new id */
