@@ -234,7 +234,7 @@ export class MesiboMessage {
     return v;
   }
   /** Sets the file type of content set (or to be set) with setContent. @param {number} t MESIBO_FILETYPE_* */
-  setContentType(t) { this.filetype = t; if (this._file) this._file.type = t; }
+  setContentType(t) { this.filetype = t; if (this._file) { this._file.type = t; this.file.type = t; } }
   /**
    * Attaches a file: a File/Blob, the id of an <input type=file>, a URL, or a protocol file object
    * {url, type, size, name, mime, thumb}.

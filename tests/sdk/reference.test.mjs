@@ -193,6 +193,11 @@ test('the SDK calls every listener method of the reference, by that name', () =>
   const body = code(BUILT);
   const absent = LISTENERS.filter((n) => !body.includes('"' + n + '"') && !body.includes('.' + n + '('));
   assert.deepEqual(absent, []);
+  const iface = DTS.slice(DTS.indexOf('interface MesiboListener {'));
+  const decl = iface.slice(0, iface.indexOf('\n}'));
+  const legacy = ['Mesibo_OnConnectionStatus', 'Mesibo_OnMessage', 'Mesibo_OnMessageStatus', 'Mesibo_OnCall', 'Mesibo_OnCallStatus'];
+  const undeclared = LISTENERS.concat(legacy).filter((n) => !new RegExp('\\n  ' + n + '\\?\\(').test(decl));
+  assert.deepEqual(undeclared, [], 'declared in mesibo.d.ts MesiboListener');
 });
 
 test('presence numbers: p.presence uses MESIBO_PRESENCE_* (offline 2, an online answer 1); activity stays raw', () => {
@@ -270,6 +275,8 @@ test('setContent(url) and the legacy sendFile take the file type from the URL un
     after.setContent('https://cdn.example.com/still.png');
     after.setContentType(MESIBO_FILETYPE_OTHER);
     assert.equal(after.filetype, MESIBO_FILETYPE_OTHER);
+    assert.equal(after.file.type, MESIBO_FILETYPE_OTHER, 'm.file follows');
+    assert.equal(m.file.type, MESIBO_FILETYPE_IMAGE);
     // legacy api.sendFile with no filetype: the echo carries the detected type
     const before = t.rec.messages.length;
     t.api.sendFile({ peer: 'bob' }, t.api.random(), { fileurl: 'https://cdn.example.com/x.png', message: 'see' });

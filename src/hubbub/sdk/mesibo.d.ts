@@ -389,8 +389,6 @@ interface MesiboListener {
   Mesibo_onProfileUpdated?(profile: MesiboProfile): void;
   /** Upload and download progress of a file (file.progress 0..100, file.mode, file.status, file.message). */
   Mesibo_onFileTransferProgress?(file: MesiboFileView): void;
-  /** save() of the own profile finished. */
-  MesiboProfile_onPublish?(profile: MesiboProfile, ok: boolean): void;
   Mesibo_onGroupMembers?(profile: MesiboProfile, members: MesiboGroupMember[]): void;
   /** save() of the own or a group profile finished. */
   MesiboProfile_onPublish?(profile: MesiboProfile, result: boolean): void;
