@@ -4,10 +4,9 @@ database too) stopped the whole pass: the users after it kept waiting for wake-u
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
+from ..waiting import until
 from .conftest import Harness
 
 
@@ -33,10 +32,7 @@ async def test_a_failed_head_read_does_not_stop_the_others_and_is_retried(harnes
     hub._on_wake = on_wake  # type: ignore[method-assign]
     try:
         hub._on_control("another-node", ["missed"])
-        deadline = time.monotonic() + 30
-        while not set(uids) <= set(woken):
-            assert time.monotonic() < deadline, f"woken {woken} of {uids}"
-            await asyncio.sleep(0.02)
+        await until(lambda: set(uids) <= set(woken), what="every user's head re-read")
         assert failed == [uids[0]]
     finally:
         hub.store.head = real_head  # type: ignore[method-assign]

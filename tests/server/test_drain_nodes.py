@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from hubbub.client import Client
 
+from ..waiting import until
 from .cluster import Cluster
 
 PAIRS = 6
@@ -20,13 +21,6 @@ TERM_AFTER = 150  # answers in all before SIGTERM: mid-stream
 def node_of(cluster: Cluster, client: Client) -> int | None:
     assert cluster.balancer is not None and client.connection is not None
     return cluster.balancer.backend_of(client.connection.local_address[1])
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def test_sigterm_moves_clients_and_loses_nothing(cluster_factory: Callable[..., Cluster]) -> None:

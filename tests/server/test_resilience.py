@@ -25,6 +25,7 @@ from hubbub.client import Client, RequestError
 from hubbub.protocol.constants import Status
 from tests.conftest import need_service
 
+from ..waiting import until as wait_until
 from .cluster import Balancer, Cluster
 
 pytestmark = pytest.mark.timeout(240)
@@ -50,15 +51,6 @@ class Pair:
 def node_of(cluster: Cluster, client: Client) -> int | None:
     assert cluster.balancer is not None and client.connection is not None
     return cluster.balancer.backend_of(client.connection.local_address[1])
-
-
-async def wait_until(pred: Callable[[], bool], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not pred():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 class Load:

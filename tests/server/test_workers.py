@@ -15,13 +15,15 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from hubbub.client import Client
 from hubbub.server.process import ServerProcess
 from hubbub.server.workers import RestartPolicy, reserve
+
+from ..waiting import until
 
 APPID = "com.example.workers"
 
@@ -100,13 +102,6 @@ def node_pids(url: str, want: int, timeout: float = 60) -> dict[str, int]:
 def node_of(c: Client) -> str:
     assert c.connection is not None and c.connection.response is not None
     return c.connection.response.headers["X-Hubbub-Node"]
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def first_messages(c: Client, n: int) -> list[str]:
