@@ -241,7 +241,12 @@ export function uploadThenSend(api, m, go) {
     return { ok: false, error: (e && e.error) || 'UPLOAD', reason: (e && e.reason) || String(e) };
   };
   if (api._uploader) {
-    return Promise.resolve(api._uploader(blob, m)).then(function (file) { m._blob = null; m._setFile(file); return go(); }, fail);
+    return Promise.resolve(api._uploader(blob, m)).then(function (file) {
+      m._blob = null;
+      m._setFile(file);
+      api._emit('Mesibo_onMessageUpdate', [m]);   // the file finished: its URL is known
+      return go();
+    }, fail);
   }
   if (!m._file) {  // shown at once from the local file (the sending tab renders it before the upload ends)
     m._setFile({ name: blob.name || '', size: blob.size, mime: blob.type || '', type: m.filetype || fileTypeOf(blob.type) },
@@ -257,6 +262,7 @@ export function uploadThenSend(api, m, go) {
       m._setFile(f, local);
       m.file.progress = 100;
       api._emit('Mesibo_onFileTransferProgress', [m.file]);
+      api._emit('Mesibo_onMessageUpdate', [m]);   // the file finished (mesibo-api.md §2): stored URL, thumbnail
       return go();
     }, fail);
 }

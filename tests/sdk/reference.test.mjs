@@ -286,3 +286,33 @@ test('setContent(url) and the legacy sendFile take the file type from the URL un
     t.close();
   }
 });
+
+test('a file message: echo, then Mesibo_onMessageUpdate once the file is uploaded, then its statuses', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = b.openTab('t');
+  try {
+    await until(() => t.rec.status.includes(MESIBO_STATUS_ONLINE), 5000, 'online');
+    const order = [];
+    t.api.addListener({
+      Mesibo_onMessage: (m) => order.push('message:' + m.status),
+      Mesibo_onMessageUpdate: (m) => order.push('update:' + m.file.url),
+      Mesibo_onMessageStatus: (m) => order.push('status:' + m.status),
+    });
+    let release;
+    const uploaded = new Promise((r) => { release = r; });
+    t.api.setUploadHandler(() => uploaded);
+    const m = t.api.getProfile('bob').newMessage();
+    m.setContent(new Blob(['png bytes'], { type: 'image/png' }));
+    m.send();
+    await until(() => order.length === 1, 5000, 'the echo');
+    release({ url: 'https://files.example.com/p.png', type: MESIBO_FILETYPE_IMAGE, size: 9 });
+    await until(() => order.includes('status:' + MESIBO_MSGSTATUS_SENT), 5000, 'sent');
+    assert.deepEqual(order, ['message:' + MESIBO_MSGSTATUS_OUTBOX, 'update:https://files.example.com/p.png',
+      'status:' + MESIBO_MSGSTATUS_SENT]);
+    assert.equal(t.rec.updates[0], m, 'the object the app holds');
+    assert.ok(m.hasImage());
+  } finally {
+    t.close();
+  }
+});

@@ -2228,6 +2228,7 @@
       return Promise.resolve(api._uploader(blob, m)).then(function(file) {
         m._blob = null;
         m._setFile(file);
+        api._emit("Mesibo_onMessageUpdate", [m]);
         return go();
       }, fail);
     }
@@ -2256,6 +2257,7 @@
       m._setFile(f, local);
       m.file.progress = 100;
       api._emit("Mesibo_onFileTransferProgress", [m.file]);
+      api._emit("Mesibo_onMessageUpdate", [m]);
       return go();
     }, fail);
   }
