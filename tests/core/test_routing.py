@@ -182,6 +182,25 @@ async def test_group_messages_and_membership(harness: Harness) -> None:
     assert (await carol.request("send", cid="g4", gid=gid, message="x"))["status"] == Status.NOTMEMBER
 
 
+async def test_group_for_sender_gives_membership_and_count_without_the_list(harness: Harness) -> None:
+    """What a send checks: the group, the sender's own membership (flags), the member count."""
+    alice = await harness.device("alice")
+    await harness.device("bob")
+    carol = await harness.device("carol")
+    gid = (await alice.request("group_create", name="team", members=["bob", "carol"]))["gid"]
+    assert (await alice.request("group_members", gid=gid, remove=["carol"]))["ok"]
+    store = harness.hub.store
+    alice_uid, carol_uid = alice.session.ident.uid, carol.session.ident.uid  # type: ignore[union-attr]
+    found = await store.group_for_sender(gid, alice_uid)
+    assert found is not None
+    group, me, count = found
+    assert (group.gid, group.name, group.active, count) == (gid, "team", True, 2)
+    assert me is not None and me.uid == alice_uid and me.address == "alice" and me.admin
+    _group, outsider, count = await store.group_for_sender(gid, carol_uid)  # type: ignore[misc]
+    assert outsider is None and count == 2
+    assert await store.group_for_sender(gid + 1000, alice_uid) is None
+
+
 async def test_invalid_destination_and_blocked(harness: Harness) -> None:
     alice = await harness.device("alice")
     bob = await harness.device("bob")

@@ -596,6 +596,13 @@ class PostgresStore:
         r = await self.pool.fetchrow(self._GROUP + " WHERE gid=$1", gid)
         return await self._group_row(self.pool, r, with_members) if r else None
 
+    async def group_for_sender(self, gid: int, uid: int) -> tuple[Group, Member | None, int] | None:
+        """The group (members listed), the sender's membership (None: not a member), the member count."""
+        g = await self.group(gid, with_members=True)
+        if g is None:
+            return None
+        return g, next((m for m in g.members if m.uid == uid), None), len(g.members)
+
     async def groups_of(self, uid: int) -> list[Group]:
         rows = await self.pool.fetch(self._GROUP + " WHERE gid IN (SELECT gid FROM members WHERE uid=$1) ORDER BY gid",
                                      uid)

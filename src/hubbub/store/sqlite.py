@@ -64,6 +64,30 @@ class _Log:
         self.fresh.add(uid, seq, body, state, deadline)
         return seq
 
+    def append_all(self, items: list[tuple[int, str]]) -> None:
+        """Append untracked events (uid, body), in order, with one statement (an ack batch's receipts)."""
+        rows = []
+        touched, fresh = self.touched, self.fresh
+        for uid, body in items:
+            seq = self.head(uid) + 1
+            rows.append((uid, seq, body))
+            touched[uid] = seq
+            fresh.add(uid, seq, body, None, None)
+        self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,NULL,NULL,NULL)",
+                              rows)
+
+    def append_to_each(self, uids: list[int], body: str, mid: int, deadline: int) -> None:
+        """Append the same incoming message to each user's log: one statement for all the rows
+        (a group's fan-out; a statement per row was a third of a 1,000-member send's commit)."""
+        rows = []
+        touched, fresh = self.touched, self.fresh
+        for uid in uids:
+            seq = self.head(uid) + 1
+            rows.append((uid, seq, body, mid, PENDING, deadline))
+            touched[uid] = seq
+            fresh.add(uid, seq, body, PENDING, deadline)
+        self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)", rows)
+
 
 class SQLiteStore:
     """Store on one SQLite file (see module docstring)."""
@@ -306,6 +330,8 @@ class SQLiteStore:
         def op(log: _Log) -> None:
             c = log.conn
             messages: dict[int, tuple[int, str, int] | None] = {}
+            cursors: list[tuple[int, str, int]] = []
+            receipts: list[tuple[int, str]] = []
             for uid, device, seq, address in acks:
                 old = self._cursors.get((uid, device))
                 if old is None:
@@ -315,8 +341,7 @@ class SQLiteStore:
                 if new <= old:
                     continue
                 self._cursors[(uid, device)] = new
-                c.execute("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
-                          "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", (uid, device, new))
+                cursors.append((uid, device, new))
                 # one statement finds and marks them; a group message's sender is looked up once per batch
                 if _RETURNING:
                     due = c.execute("UPDATE events SET state=1 WHERE uid=? AND seq>? AND seq<=? AND state=0 "
@@ -331,8 +356,12 @@ class SQLiteStore:
                         m = messages[mid] = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?",
                                                       (mid,)).fetchone()
                     if m is not None:
-                        log.append(m[0], event(k="status", ts=now, mid=mid, cid=m[1], peer=address, gid=m[2],
-                                               status=int(Status.DELIVERED)))
+                        receipts.append((m[0], event(k="status", ts=now, mid=mid, cid=m[1], peer=address, gid=m[2],
+                                                     status=int(Status.DELIVERED))))
+            # one statement each for the batch's cursors and its receipts (a 1,000-member group's acks)
+            c.executemany("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
+                          "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", cursors)
+            log.append_all(receipts)
         _, touched = await self._write(op)
         return touched
 
@@ -403,8 +432,7 @@ class SQLiteStore:
                               and (u != msg.sender or loop) and u not in blockers]
             else:
                 recipients = [msg.to]
-            for uid in recipients:
-                log.append(uid, incoming, mid, msg.deadline)
+            log.append_to_each(recipients, incoming, mid, msg.deadline)
             return SendResult(mid, msg.cid, int(Status.SENT), msg.ts)
         return await self._write(op)
 
@@ -650,6 +678,17 @@ class SQLiteStore:
     async def group(self, gid: int, with_members: bool = True) -> Group | None:
         r = self._q1(self._GROUP + " WHERE gid=?", (gid,))
         return self._group_row(self.db, r, with_members) if r else None
+
+    async def group_for_sender(self, gid: int, uid: int) -> tuple[Group, Member | None, int] | None:
+        """The group without its member list, the sender's membership (None: not a member) and the
+        member count: what a send checks, without building a list of every member (4 ms at 1,000)."""
+        r = self._q1(self._GROUP + " WHERE gid=?", (gid,))
+        if r is None:
+            return None
+        m = self._q1("SELECT m.uid, u.address, m.flags, m.admin FROM members m JOIN users u ON u.uid=m.uid "
+                     "WHERE m.gid=? AND m.uid=?", (gid, uid))
+        count = self._q1("SELECT count(*) FROM members WHERE gid=?", (gid,))[0]
+        return self._group_row(self.db, r, False), Member(m[0], m[1], m[2], bool(m[3])) if m else None, count
 
     async def groups_of(self, uid: int) -> list[Group]:
         rows = self._q(self._GROUP + " WHERE gid IN (SELECT gid FROM members WHERE uid=?) ORDER BY gid", (uid,))
