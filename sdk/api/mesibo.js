@@ -772,7 +772,9 @@ export class Mesibo {
   _markRead(records) {
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
-      if (r.dir !== 'in' || !(r.flag & C.MESIBO_FLAG_READRECEIPT) || r.status === C.MESIBO_MSGSTATUS_RECEIVEDREAD) continue;
+      // every unread incoming message is marked read (the unread count drops); the server tells the
+      // sender (READ) only when its flag asked for it
+      if (r.dir !== 'in' || !r.mid || r.status === C.MESIBO_MSGSTATUS_RECEIVEDREAD) continue;
       if (this._readSent.has(r.mid)) continue;
       this._readQueue.set(r.mid, r);
     }
