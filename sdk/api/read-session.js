@@ -1,5 +1,5 @@
 import { convKey, recordFromMsg } from '../protocol/records.js';
-import { legacyName } from './env.js';
+import { legacyName, utf8 } from './env.js';
 import { Mesibo } from './mesibo.js';
 
 /** True when record a comes before record b, newest first (the store's reading order). */
@@ -158,7 +158,12 @@ export class MesiboReadSession {
   stop() { this._stopped = true; this._api._readSessions.delete(this); }
   _deliver(name, args, to) {
     var l = to || this._listener;
-    var fn = l && (l[name] || l[legacyName(name)]);
+    var fn = l && l[name];
+    if (!fn && l && typeof l[legacyName(name)] === 'function') {
+      fn = l[legacyName(name)];
+      // the legacy Mesibo_OnMessage(m, data) also gets the text's bytes, as the api listeners do
+      if (name === 'Mesibo_onMessage') args = [args[0], args[0] ? utf8(args[0].message) : null];
+    }
     if (fn) { try { fn.apply(l, args); } catch (e) { console.error(e); } }
     else this._api._emit(name, args);
   }

@@ -316,3 +316,23 @@ test('a file message: echo, then Mesibo_onMessageUpdate once the file is uploade
     t.close();
   }
 });
+
+test('a read session\'s legacy Mesibo_OnMessage(m, data) gets the text\'s bytes too, then (null, null)', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const t = b.openTab('t');
+  try {
+    await until(() => t.rec.status.includes(MESIBO_STATUS_ONLINE), 5000, 'online');
+    server.incoming('héllo');
+    await until(() => t.rec.messages.length === 1, 5000, 'the message');
+    const got = [];
+    const rs = t.api.getProfile('bob').createReadSession({ Mesibo_OnMessage: (m, data) => got.push([m && m.message, data]) });
+    rs.read(5);
+    assert.equal(got.length, 2);
+    assert.equal(got[0][0], 'héllo');
+    assert.equal(new TextDecoder().decode(got[0][1]), 'héllo');
+    assert.deepEqual(got[1], [null, null]);
+  } finally {
+    t.close();
+  }
+});

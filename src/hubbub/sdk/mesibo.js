@@ -2717,7 +2717,11 @@
     }
     _deliver(name, args, to) {
       var l = to || this._listener;
-      var fn = l && (l[name] || l[legacyName(name)]);
+      var fn = l && l[name];
+      if (!fn && l && typeof l[legacyName(name)] === "function") {
+        fn = l[legacyName(name)];
+        if (name === "Mesibo_onMessage") args = [args[0], args[0] ? utf8(args[0].message) : null];
+      }
       if (fn) {
         try {
           fn.apply(l, args);
