@@ -97,8 +97,8 @@ class Hub:
         if self._reread is not None:
             self._reread.cancel()
         self.calls.stop()
-        self.cluster.stop()
         await self.close_sessions()
+        self.cluster.stop()  # `bye` after the sessions' `leave`s: a leave from a node gone asks it `hello`
         while self._acks or self._acks_flushing:  # acks taken in are stored before the store closes
             self._flush_acks_now()
             await asyncio.gather(*self._background, return_exceptions=True)
