@@ -236,7 +236,9 @@ var id = mesibo.getTabId();
 
 
 def test_seed_snippets_run_verbatim(hub: Harness) -> None:
-    seed = Path(__file__).resolve().parents[3] / "shared" / "reference" / "seed-cross-tab-sessions.txt"
+    # /work/shared/reference from /work/main and from a worktree under /work/wt
+    seeds = [p / "shared" / "reference" / "seed-cross-tab-sessions.txt" for p in Path(__file__).resolve().parents]
+    seed = next((p for p in seeds if p.exists()), seeds[0])
     if seed.exists():
         text = seed.read_text()
         for line in SEED_SNIPPETS.strip().splitlines():
@@ -252,7 +254,13 @@ def test_seed_snippets_run_verbatim(hub: Harness) -> None:
         mesibo.setAccessToken(token);
         mesibo.setListener({ MesiboJS_onUserObject: function (name, obj) { seen.push([name, obj]); } });
         eval(code);
-        setTimeout(function () { resolve({ someObject: someObject, id: id, seen: seen, status: mesibo.getConnectionStatus() }); }, 800);
+        // wait for the state the asserts want (online, the callbacks run) with a generous deadline
+        var t0 = Date.now();
+        (function poll() {
+            var done = mesibo.getConnectionStatus() === 1 && someObject.name === "Abc" && seen.length > 0;
+            if (done || Date.now() - t0 > 20000) resolve({ someObject: someObject, id: id, seen: seen, status: mesibo.getConnectionStatus() });
+            else setTimeout(poll, 50);
+        })();
     })""", [token, hub.server.appid, SEED_SNIPPETS])
     assert result["someObject"] == {"name": "Abc", "city": "Xyz"}
     assert isinstance(result["id"], int) and result["id"] > 0
