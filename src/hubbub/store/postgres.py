@@ -449,12 +449,15 @@ class PostgresStore:
         hidden = "AND m.app_id=$5 AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.uid=$1 AND h.mid=m.mid) "
         if gid:
             # a group's message only when it reached the reader's own log (or the reader sent it)
-            rows = await self.pool.fetch(cols + "WHERE m.gid=$2 AND m.mid<$3 AND (m.sender=$1 OR d.uid IS NOT NULL) " +
+            # (an incoming message that expired unseen is not shown, so it takes no place in the page)
+            rows = await self.pool.fetch(cols + "WHERE m.gid=$2 AND m.mid<$3 AND (m.sender=$1 OR "
+                                         f"(d.uid IS NOT NULL AND d.state IS DISTINCT FROM {EXPIRED})) " +
                                          hidden +
                                          "ORDER BY m.mid DESC LIMIT $4", uid, gid, bound, limit + 1, app_id)
         else:
             rows = await self.pool.fetch(cols + "WHERE m.gid=0 AND ((m.sender=$1 AND m.to_uid=$2) OR "
-                                         "(m.sender=$2 AND m.to_uid=$1)) AND m.mid<$3 " + hidden +
+                                         "(m.sender=$2 AND m.to_uid=$1)) AND m.mid<$3 "
+                                         f"AND (m.sender=$1 OR d.state IS DISTINCT FROM {EXPIRED}) " + hidden +
                                          "ORDER BY m.mid DESC LIMIT $4", uid, peer, bound, limit + 1, app_id)
         return history_page(rows, uid, limit)
 

@@ -134,7 +134,8 @@ HISTORY_COLUMNS = ("m.mid, m.cid, m.sender, m.from_addr, m.to_addr, m.gid, m.ts,
 CONVERSATIONS_SQL = (
     # the reader's messages: what reached its log (incoming messages carry their mid there) and its own
     # sends; the newest of each conversation (a peer, or a group as -gid) older than :before
-    "WITH mine(mid) AS (SELECT mid FROM events WHERE uid=:uid AND mid IS NOT NULL "
+    # (an incoming message that expired unseen is not shown: the one before it stands for its conversation)
+    f"WITH mine(mid) AS (SELECT mid FROM events WHERE uid=:uid AND mid IS NOT NULL AND (state IS NULL OR state<>{EXPIRED}) "
     "UNION ALL SELECT mid FROM messages WHERE app_id=:app AND sender=:uid), "
     "tops(top) AS (SELECT MAX(m.mid) FROM mine JOIN messages m ON m.mid=mine.mid "
     "WHERE m.app_id=:app AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.uid=:uid AND h.mid=m.mid) "

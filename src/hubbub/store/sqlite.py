@@ -529,16 +529,22 @@ class SQLiteStore:
                 "LEFT JOIN events d INDEXED BY events_mid "
                 "ON d.mid=m.mid AND d.uid=CASE WHEN m.sender=? THEN m.to_uid ELSE ? END ")
         if gid:
-            rows = self._q(cols + "WHERE m.gid<>0 AND m.gid=? AND +m.app_id=? AND m.mid<? AND (m.sender=? OR d.uid IS NOT NULL) "
+            # (an incoming message that expired unseen is not shown, so it takes no place in the page)
+            rows = self._q(cols + "WHERE m.gid<>0 AND m.gid=? AND +m.app_id=? AND m.mid<? "
+                           f"AND (m.sender=? OR (d.uid IS NOT NULL AND d.state IS NOT {EXPIRED})) "
                            "AND m.mid NOT IN (SELECT mid FROM hidden WHERE uid=?) "
                            "ORDER BY m.mid DESC LIMIT ?", (uid, uid, gid, app_id, bound, uid, uid, limit + 1))
         else:
             # each direction's newest page through the (sender, to_uid, mid) index, then merged
+            # (an incoming message that expired unseen is not shown, so it takes no place in the page)
             side = ("SELECT mid FROM (SELECT mid FROM messages WHERE gid=0 AND sender=? AND to_uid=? AND mid<? "
-                    "AND +app_id=? AND mid NOT IN (SELECT mid FROM hidden WHERE uid=?) ORDER BY mid DESC LIMIT ?)")
-            rows = self._q(cols + f"WHERE m.mid IN ({side} UNION ALL {side}) ORDER BY m.mid DESC LIMIT ?",
+                    "AND +app_id=? AND mid NOT IN (SELECT mid FROM hidden WHERE uid=?) {} ORDER BY mid DESC LIMIT ?)")
+            mine = side.format("")
+            theirs = side.format("AND NOT EXISTS (SELECT 1 FROM events e INDEXED BY events_mid "
+                                 f"WHERE e.mid=messages.mid AND e.uid=? AND e.state={EXPIRED})")
+            rows = self._q(cols + f"WHERE m.mid IN ({mine} UNION ALL {theirs}) ORDER BY m.mid DESC LIMIT ?",
                            (uid, uid, uid, peer, bound, app_id, uid, limit + 1,
-                            peer, uid, bound, app_id, uid, limit + 1, limit + 1))
+                            peer, uid, bound, app_id, uid, uid, limit + 1, limit + 1))
         return history_page(rows, uid, limit)
 
     async def conversations(self, app_id: int, uid: int, before: int | None,
