@@ -35,3 +35,17 @@ async def test_the_bus_hears_on_after_bad_payloads_and_a_failing_handler(redis_u
     finally:
         await raw.aclose()
         await bus.close()
+
+
+async def test_what_waits_for_redis_is_counted_in_bytes(redis_url: str, bus_prefix: str) -> None:
+    """bus_max_pending_bytes counts UTF-8 bytes: a frame of 'é's weighs twice its length in characters."""
+    bus = RedisBus(redis_url, bus_prefix, max_pending_bytes=64 * 1024)
+    await bus.start(lambda touched: None, lambda uid, frame: None)
+    try:
+        await until(bus.connected.is_set, what="the subscription")
+        frame = '{"t":"call_signal","data":"' + "é" * 20_000 + '"}'
+        bus.signal(1, frame)  # queued without a yield: the publisher has not taken anything yet
+        bus.signal(1, frame)
+        assert bus._out_bytes >= 40_000 and bus.dropped == 1, (bus._out_bytes, bus.dropped)
+    finally:
+        await bus.close()

@@ -21,6 +21,7 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ..protocol.frames import byte_len
 from ..store.base import Touched
 from .base import ControlHandler, ResyncHandler, SignalHandler, WakeHandler
 
@@ -156,7 +157,7 @@ class RedisBus:
     def _queue(self, data: str | dict[int, int], size: int | None = None) -> None:
         # without Redis (or with more than max_pending_bytes waiting for it) the hint is dropped:
         # every node resyncs from the store when its subscription is back
-        size = len(data) if size is None else size
+        size = byte_len(data) if size is None else size  # type: ignore[arg-type]  (a str without size)
         if not self.connected.is_set() or self._out_bytes + size > self._max_pending:
             self.dropped += 1
             self._missed = True
