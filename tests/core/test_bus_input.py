@@ -49,3 +49,32 @@ async def test_what_waits_for_redis_is_counted_in_bytes(redis_url: str, bus_pref
         assert bus._out_bytes >= 40_000 and bus.dropped == 1, (bus._out_bytes, bus.dropped)
     finally:
         await bus.close()
+
+
+async def test_the_publisher_outlives_an_error_that_is_not_redis_s(redis_url: str, bus_prefix: str) -> None:
+    """redis-py's asyncio client has raised AttributeError and the like from a connection closed under
+    it; the publisher caught only RedisError and OSError, so one such error ended it for good."""
+    heard: list[list[Any]] = []
+    sender = RedisBus(redis_url, bus_prefix)
+    receiver = RedisBus(redis_url, bus_prefix)
+    await sender.start(lambda touched: None, lambda uid, frame: None)
+    await receiver.start(lambda touched: None, lambda uid, frame: None, lambda node, msg: heard.append(msg))
+    try:
+        await until(lambda: sender.connected.is_set() and receiver.connected.is_set(), what="both subscribed")
+        assert sender._redis is not None
+        real, failed = sender._redis.pipeline, []
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            if not failed:
+                failed.append(1)
+                raise AttributeError("'NoneType' object has no attribute 'write'")
+            return real(*args, **kwargs)
+        sender._redis.pipeline = broken  # type: ignore[method-assign]
+        sender.control(["lost"])
+        await until(lambda: bool(failed), what="the failure")
+        sender.control(["after"])
+        await until(lambda: ["after"] in heard, what="the message after the failure")
+        assert ["missed"] in heard  # the others learn that something was dropped
+    finally:
+        await sender.close()
+        await receiver.close()

@@ -55,6 +55,8 @@ def decode(data: str) -> tuple[str, str, Any]:
     return kind, node, (int(uid), frame)
 
 
+PUBLISH_RETRY = 0.1
+"""Seconds the publisher waits after a failed publish before it tries again."""
 CLOSE_ATTEMPTS, CLOSE_WAIT = 3, 1.0
 """close(): cancels of the bus tasks, and seconds each waits for them."""
 
@@ -186,12 +188,14 @@ class RedisBus:
                     await pipe.execute()
                 self.published += len(batch)
                 self.lag = loop.time() - started
-            except (RedisError, OSError) as exc:
-                # the hint is lost; every node resyncs from the store once its subscription is back
+            except Exception as exc:  # not only RedisError/OSError: redis-py has raised others from a
+                # connection closed under it, and a publisher that ends leaves the node mute for good.
+                # The hint is lost; every node resyncs from the store once its subscription is back
                 self.dropped += len(batch)
                 self._missed = True
-                log.warning("bus publish failed (%s); %d messages dropped", exc, len(batch))
+                log.warning("bus publish failed (%r); %d messages dropped", exc, len(batch))
                 await self.connected.wait()
+                await asyncio.sleep(PUBLISH_RETRY)  # a failure that lasts is not retried in a busy loop
                 self._out_ready.set()  # say `missed` as soon as Redis takes messages again
 
     # -- in -------------------------------------------------------------------------------------
