@@ -1,9 +1,9 @@
 """The PostgreSQL store's message path alone: CPU per message, with no server, socket or bus around it.
 
-One process drives a `PostgresStore` as a node's hub would: sends between 20 pairs, `--batch` at
-once (what a busy node's group commit gathers; 1 is an idle node's lone message), then the push
-(`events_after`) of each receiver they woke and one ack for all of them. It counts its own CPU and that of
-the PostgreSQL backends of its fresh database (from /proc). End to end on a shared machine these
+One process drives a `PostgresStore` as a node's hub would: sends (each after its recipient's
+look-up) between 20 pairs, `--batches` at once (what a busy node gathers; 1 is an idle node's
+lone message), then the push (`events_after`) of each receiver they woke and one ack for all of
+them. It counts its own CPU and that of the PostgreSQL backends of its fresh database (/proc). End to end on a shared machine these
 costs drown in the scheduling noise of everything else; here they repeat within a few percent, so
 a change to the store can be weighed alone: `--baseline DIR` runs the same on the `hubbub` package
 of another source tree (e.g. `git archive main src | tar -x -C /tmp/base` gives /tmp/base/src),
@@ -42,11 +42,15 @@ async def _drive(dsn: str, db: str, batch: int, messages: int) -> dict[str, floa
         probe = bl.CpuProbe({"hubbub": lambda: [os.getpid()],
                              "postgres": lambda: bl.postgres_processes(db)["backends"]})
         probe.start()
+        async def send(i: int) -> None:  # as the hub does: the recipient's look-up, then the send
+            sender, to = uids[i % PAIRS], uids[PAIRS + i % PAIRS]
+            found = await store.recipient(app.id, f"u{PAIRS + i % PAIRS}", sender)
+            assert found == (to, False)
+            await store.send(OutMessage(app.id, sender, f"u{i % PAIRS}", f"c{i}", to, f"u{PAIRS + i % PAIRS}", 0,
+                                        "a message of a few words", "", 0, 3600, 0, None, False, 1, 2**50))
+
         for first in range(0, messages, batch):
-            await asyncio.gather(*[store.send(OutMessage(
-                app.id, uids[i % PAIRS], f"u{i % PAIRS}", f"c{i}", uids[PAIRS + i % PAIRS], f"u{PAIRS + i % PAIRS}",
-                0, "a message of a few words", "", 0, 3600, 0, None, False, 1, 2**50))
-                for i in range(first, first + batch)])
+            await asyncio.gather(*[send(i) for i in range(first, first + batch)])
             got = []
             for j in sorted({i % PAIRS for i in range(first, first + batch)}):  # the receivers woken
                 items, _ = await store.events_after(uids[PAIRS + j], seen[j], 500, 2, 1 << 20)

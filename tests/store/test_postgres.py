@@ -221,3 +221,25 @@ async def test_a_message_near_its_deadline_is_read_from_the_database(pg_url: str
         assert overdue == [2]
     finally:
         await store.close()
+
+
+async def test_recipient_look_ups_queued_together_answer_as_each_alone(pg_url: str) -> None:
+    """Look-ups that queue while one is in flight share a statement; each still gets its own answer
+    (found or not, inactive, blocked by that recipient or not)."""
+    app_id, uids = await _setup(pg_url)
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        await store.block(uids[2], uids[0], True)  # u2 blocks u0
+        await store.upsert_user(app_id, "u5", None, False, 1)  # u5 inactive
+        asks = [(f"u{i % 7}", uids[j % 3]) for i in range(7) for j in range(3)] * 2
+        alone = [await store.recipient(app_id, address, sender) for address, sender in asks]
+        statements = store._recipients.statements
+        together = await asyncio.gather(*[store.recipient(app_id, address, sender) for address, sender in asks])
+        assert list(together) == alone
+        assert store._recipients.statements - statements < len(asks) / 4, "they shared statements"
+        assert alone[asks.index(("u2", uids[0]))] == (uids[2], True)
+        assert alone[asks.index(("u2", uids[1]))] == (uids[2], False)
+        assert alone[asks.index(("u5", uids[0]))] is None and alone[asks.index(("u6", uids[0]))] is None
+    finally:
+        await store.close()

@@ -18,6 +18,7 @@ import asyncpg
 from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .pgbatch import LOST, LOST_WAIT, RETRIES, Batch, PgBatchWriter
+from .coalesce import Coalescer
 from .tail import EventTail
 from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
                      glob_to_like, history_page, message_events, read_events, update_events,
@@ -104,6 +105,8 @@ class PostgresStore:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self.tail = EventTail(tail_bytes)  # the events this process committed last, for pushes
+        self._recipients: Coalescer[tuple[int, str, int], tuple[int, bool] | None] = \
+            Coalescer(self._recipient, self._recipients_of)
         self._writer = PgBatchWriter(self._connect, max_batch, committed=self.tail.committed, prepare=self._prepare)
 
     async def _connect(self) -> asyncpg.Connection:
@@ -468,11 +471,25 @@ class PostgresStore:
         return history_page(rows, uid, limit)
 
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
-        """(uid, whether it blocked the sender) of an active user, in one look-up."""
+        """(uid, whether it blocked the sender) of an active user, in one look-up (shared with the
+        look-ups that queue while one is in flight: see coalesce.py)."""
+        return await self._recipients.get((app_id, address, sender))
+
+    async def _recipient(self, key: tuple[int, str, int]) -> tuple[int, bool] | None:
+        app_id, address, sender = key
         r = await self.pool.fetchrow(
             "SELECT u.uid, EXISTS(SELECT 1 FROM blocks b WHERE b.uid=u.uid AND b.blocked=$1) FROM users u "
             "WHERE u.app_id=$2 AND u.address=$3 AND u.active=1", sender, app_id, address)
         return (r[0], bool(r[1])) if r else None
+
+    async def _recipients_of(self, keys: list[tuple[int, str, int]]) -> list[tuple[int, bool] | None]:
+        rows = await self.pool.fetch(
+            "SELECT x.n, u.uid, EXISTS(SELECT 1 FROM blocks b WHERE b.uid=u.uid AND b.blocked=x.s) "
+            "FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS x(a, addr, s, n) "
+            "JOIN users u ON u.app_id=x.a AND u.address=x.addr AND u.active=1",
+            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+        found = {r[0]: (r[1], bool(r[2])) for r in rows}
+        return [found.get(n) for n in range(1, len(keys) + 1)]
 
     async def is_blocked(self, by: int, uid: int) -> bool:
         return await self.pool.fetchval("SELECT 1 FROM blocks WHERE uid=$1 AND blocked=$2", by, uid) is not None
