@@ -39,6 +39,11 @@ but one as "!<key>\\n<frame>"; plain frames (starting with "{") go to every conn
 carries strings carries these."""
 
 
+RECORD_BYTES = 2 * 200
+"""What one call may write to the logs (its record in both), for the caller's write quota (as
+EVENT_BYTES in core/hub.py estimates an event)."""
+
+
 def address(key: str, frame: str, exclude: bool = False) -> str:
     return f"{EXCEPT if exclude else ONLY}{key}\n{frame}"
 
@@ -74,6 +79,9 @@ class CallService:
     # -- requests (from Session handlers) -------------------------------------------------------
 
     async def place(self, ident: TokenInfo, key: str, fr: f.CallPlace) -> dict[str, Any]:
+        # a call may write its record into both logs (at once when the callee is offline or busy):
+        # charged to the caller's user_write_bytes like a send, or calls would write past it
+        await self.hub._spend(ident.uid, RECORD_BYTES)
         found = await self.hub.store.recipient(ident.app_id, fr.to, ident.uid)
         d = self.directory
         if found is None:
