@@ -1,8 +1,10 @@
 """The embedded store: SQLite in WAL mode, one writer thread with group commit, reads on the loop.
 
 Reads are short indexed look-ups that SQLite answers from its page cache in microseconds, so they
-run on the event loop's thread on their own connection. Writes go through `BatchWriter`, which
-commits each loop turn's operations in one transaction.
+run on the event loop's thread on their own connection (the store gathers no ANALYZE statistics, so
+the queries steer the planner to their indexes: see `history`). One read is not short: the chat list
+(`conversations`) reads the reader's whole log, tens of milliseconds per 10,000 events. Writes go
+through `BatchWriter`, which commits each loop turn's operations in one transaction.
 """
 
 from __future__ import annotations
