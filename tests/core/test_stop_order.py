@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hubbub.protocol.constants import CallStatus as S
+
 from ..waiting import until
+from .test_calls_nodes import ask, status
 from .test_nodes import Nodes, nodes  # noqa: F401  (the fixture)
 
 
@@ -36,3 +39,19 @@ async def test_a_stopping_node_says_its_leaves_before_its_goodbye(nodes: Nodes) 
     assert heard.index("leave") < heard.index("bye"), heard
     assert ["hello", gone] not in asked
     assert b.hub.cluster.roster.holder(uid, alice.session.key) is None
+
+
+async def test_a_stopping_node_hands_its_calls_to_a_node_that_is_not_draining(nodes: Nodes) -> None:  # noqa: F811
+    """The workers of `serve --workers` drain together: a node that stops must not hand its calls to
+    one that is stopping too (its calls would end with it), when another node stays."""
+    a, b, c = await nodes(3)
+    alice = await a.device("alice")
+    bob = await a.device("bob")
+    callid = (await ask(alice, "call", to="bob"))["callid"]
+    await status(bob, S.INCOMING)
+    first, second = sorted([b, c], key=lambda h: h.hub.bus.node)  # the heir chosen by name, before
+    first.hub.start_draining()
+    await until(lambda: first.hub.bus.node in a.hub.cluster.roster.draining, what="a hears of the drain")
+    await a.hub.stop()
+    await until(lambda: callid in second.hub.calls.machine.calls, what="the call at the node that stays")
+    assert callid not in first.hub.calls.machine.calls

@@ -258,8 +258,11 @@ class CallService:
         for callid in list(self.machine.calls):
             call = self.machine.release(callid)
             assert call is not None
-            heirs = [roster.holder(uid, key) for uid, key in call.endpoints()]
-            heir = next((h for h in heirs if h), others[0] if others else None)
+            holders = [h for h in (roster.holder(uid, key) for uid, key in call.endpoints()) if h]
+            # a node that drains too (the workers of one server stop together) only as a last resort:
+            # it hands the call on when it stops, if it still can
+            heir = next((h for h in [*holders, *others] if h not in roster.draining),
+                        next(iter([*holders, *others]), None))
             if heir is None:
                 self._run(Calls.abandon(call, self.hub.now()), local=True)
                 continue

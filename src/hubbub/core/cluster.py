@@ -3,7 +3,8 @@
 It announces this node's connections (`join`, `leave`), a heartbeat (`alive`), a goodbye when the
 node stops (`bye`), asks for everyone's connections when it starts or got the bus back (`hello`,
 answered with `joins`), and passes on `kick`s (a newer connection of a device, landed on another
-node, replaces the one held here) and `revoke`s (tokens revoked through another node). The state itself is a `Roster` (no I/O).
+node, replaces the one held here), `revoke`s (tokens revoked through another node) and `draining`
+(SIGTERM: not an heir for the others' calls). The state itself is a `Roster` (no I/O).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class Cluster:
         self.bus.control(["bye"])
 
     # -- this node's connections ----------------------------------------------------------------
+
+    def drain(self) -> None:
+        """This node drains: the others stop choosing it to take over their calls."""
+        self.bus.control(["draining"])
 
     def joined(self, uid: int, key: str, device: str) -> None:
         self.bus.control(["join", uid, key, device])
@@ -88,6 +93,9 @@ class Cluster:
                 self.bus.control(["joins", [list(c) for c in self._local()]])
         elif kind == "alive":
             r.heard(node, now)
+        elif kind == "draining":
+            r.heard(node, now)
+            r.draining.add(node)
         elif kind == "missed":
             # that node dropped messages (it lost Redis): its joins and leaves too, maybe
             r.forget(node)

@@ -112,6 +112,11 @@ class Hub:
         await self.bus.close()
         await self.store.close()
 
+    def start_draining(self) -> None:
+        """SIGTERM: no new sessions, /readyz fails, and the other nodes hear it (server/drain.py)."""
+        self.draining = True
+        self.cluster.drain()
+
     async def close_sessions(self) -> None:
         """Close every connection (the server is stopping): RECONNECT when draining, else GOING_AWAY."""
         code, reason = ((Close.RECONNECT, "node draining: reconnect now") if self.draining

@@ -22,6 +22,7 @@ class Roster:
     # uid -> connection key -> (node, device)
     remote: dict[int, dict[str, tuple[str, str]]] = field(default_factory=dict)
     seen: dict[str, float] = field(default_factory=dict)  # node -> when it was last heard
+    draining: set[str] = field(default_factory=set)  # nodes that said they drain (SIGTERM): no heirs
 
     # -- what the bus brings --------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ class Roster:
         dead = [n for n, t in self.seen.items() if now - t > self.timeout]
         for n in dead:
             del self.seen[n]
+            self.draining.discard(n)
         if dead:
             self._drop_connections(set(dead))
         return dead
@@ -64,6 +66,7 @@ class Roster:
         """The bus was lost: what others said may be stale; they will say it again after `hello`."""
         self.remote.clear()
         self.seen.clear()
+        self.draining.clear()
 
     # -- questions ------------------------------------------------------------------------------
 

@@ -100,7 +100,7 @@ class Server:
         """Stop accepting, fail /readyz, move the clients elsewhere (server/drain.py); the caller then
         stops the runner, which stops the hub: its last batch commits and the store closes."""
         hub = self.http.state.hub
-        hub.draining = True
+        hub.start_draining()
         for site in self._sites:  # the listening sockets close; open connections stay
             await site.stop()
         s = self.settings
