@@ -90,6 +90,9 @@ class Settings:
                            min=1, max=10_000_000)
     max_connections: int = _s(10000, "WebSocket connections this node holds at once, authenticated or not",
                               min=1, max=10_000_000)
+    gc_threshold: int = _s(50_000, "container objects allocated between two collections of Python's youngest "
+                           "generation in `hubbub serve` (gc.set_threshold's first value; Python's default is 700)",
+                           min=100, max=10_000_000)
     max_pending_auth: int = _s(1000, "connections waiting to authenticate at once", min=1, max=10_000_000)
     auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate", min=0.01, max=3600.0)
     send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped",

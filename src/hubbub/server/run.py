@@ -4,6 +4,7 @@ Starlette app (server/asgi.py); in the foreground, or (for tests and the demo) i
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -157,7 +158,17 @@ def serve(settings: Settings, on_ready: Callable[[int], None] | None = None, *, 
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    tune_gc(settings.gc_threshold)
     Server(settings, on_ready, reuse_port=reuse_port, control_file=control_file).run(signals)
+
+
+def tune_gc(young: int) -> None:
+    """Collect the youngest generation every `young` allocations instead of Python's 700 (the older
+    two keep their ratios). At 700 a server holding 1,000 busy connections spent about a sixth of its
+    CPU in the collector, and each full collection (one every 70,000 allocations) paused the loop for
+    up to 100 ms; see docs/architecture.md, Fan-out."""
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, old)
 
 
 class ThreadedServer:
