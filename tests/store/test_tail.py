@@ -1,4 +1,4 @@
-"""The PostgreSQL store's tail of its own commits: what it answers, and when it leaves the read to the database."""
+"""The tail of a store's own commits (both stores): what it answers, and when it leaves the read to the database."""
 
 from __future__ import annotations
 
@@ -46,3 +46,21 @@ def test_memory_is_bounded_per_user_and_in_bytes() -> None:
     off = EventTail(0)
     off.committed([(1, 1, "{}", None, None)])
     assert off.after(1, 0, 1, NOW) is None and off.bytes == 0
+
+
+def test_one_row_at_a_time_and_a_rollback_clears_it() -> None:
+    tail = EventTail(1 << 20, per_user=3)
+    for seq in range(1, 6):
+        tail.add(7, seq, '{"k":"msg"}', 0, None)
+    assert [r[0] for r in tail.after(7, 2, 10, NOW) or []] == [3, 4, 5], "at most per_user, the newest"
+    assert tail.after(7, 1, 10, NOW) is None
+    tail.clear()
+    assert tail.bytes == 0 and tail.after(7, 2, 10, NOW) is None
+
+
+def test_bodies_count_the_memory_python_holds_for_them() -> None:
+    """A limit that protects memory counts bytes: text outside ASCII takes 2 or 4 bytes a character."""
+    ascii_, wide = EventTail(1 << 20), EventTail(1 << 20)
+    ascii_.add(1, 1, "x" * 1000, None, None)
+    wide.add(1, 1, "\U0001F600" * 1000, None, None)  # 4 bytes a character in memory
+    assert wide.bytes - ITEM_OVERHEAD >= 4000 > ascii_.bytes - ITEM_OVERHEAD >= 1000

@@ -21,7 +21,7 @@ from ..protocol.constants import GroupFlag, MemberFlag, Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
-from .fresh import FreshRows
+from .tail import EventTail
 from .migrate import upgrade_sqlite
 from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
                      frame_items, history_page, json_or_none, read_events, update_events, user_row)
@@ -40,13 +40,13 @@ assert _CONVERSATIONS != CONVERSATIONS_SQL
 class _Log:
     """Appends events inside one write operation and remembers the heads it moved."""
 
-    __slots__ = ("conn", "heads", "touched", "fresh")
+    __slots__ = ("conn", "heads", "touched", "tail")
 
-    def __init__(self, conn: sqlite3.Connection, heads: BoundedCache[int, int], fresh: FreshRows) -> None:
+    def __init__(self, conn: sqlite3.Connection, heads: BoundedCache[int, int], tail: EventTail) -> None:
         self.conn = conn
         self.heads = heads
         self.touched: Touched = {}
-        self.fresh = fresh
+        self.tail = tail
 
     def head(self, uid: int) -> int:
         seq = self.touched.get(uid)
@@ -63,18 +63,18 @@ class _Log:
         self.conn.execute("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)",
                           (uid, seq, body, mid, state, deadline))
         self.touched[uid] = seq
-        self.fresh.add(uid, seq, body, state, deadline)
+        self.tail.add(uid, seq, body, state, deadline)
         return seq
 
     def append_all(self, items: list[tuple[int, str]]) -> None:
         """Append untracked events (uid, body), in order, with one statement (an ack batch's receipts)."""
         rows = []
-        touched, fresh = self.touched, self.fresh
+        touched, tail = self.touched, self.tail
         for uid, body in items:
             seq = self.head(uid) + 1
             rows.append((uid, seq, body))
             touched[uid] = seq
-            fresh.add(uid, seq, body, None, None)
+            tail.add(uid, seq, body, None, None)
         self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,NULL,NULL,NULL)",
                               rows)
 
@@ -82,12 +82,12 @@ class _Log:
         """Append the same incoming message to each user's log: one statement for all the rows
         (a group's fan-out; a statement per row was a third of a 1,000-member send's commit)."""
         rows = []
-        touched, fresh = self.touched, self.fresh
+        touched, tail = self.touched, self.tail
         for uid in uids:
             seq = self.head(uid) + 1
             rows.append((uid, seq, body, mid, PENDING, deadline))
             touched[uid] = seq
-            fresh.add(uid, seq, body, PENDING, deadline)
+            tail.add(uid, seq, body, PENDING, deadline)
         self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)", rows)
 
 
@@ -104,10 +104,10 @@ class SQLiteStore:
         self._busy_ms = int(busy_timeout * 1000)
         self._wait_ms = max(1, int(lock_wait * 1000))
         # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes
-        # (a quarter of it for the rows each commit appended, read by the pushers right after: fresh.py)
+        # (a quarter of it for the rows each commit appended, read by the pushers right after: tail.py)
         self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes * 3 // 8)
         self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 3 // 8)
-        self._fresh = FreshRows(cache_bytes - 2 * (cache_bytes * 3 // 8))
+        self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 3 // 8))
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
                                    lock_wait=lock_wait, wal_size_limit=wal_size_limit)
         self._db: sqlite3.Connection | None = None
@@ -115,12 +115,12 @@ class SQLiteStore:
     @property
     def cache_bytes(self) -> int:
         """Estimated memory of the writer's caches (bounded by `writer_cache_bytes`)."""
-        return self._heads.bytes + self._cursors.bytes + self._fresh.bytes
+        return self._heads.bytes + self._cursors.bytes + self._tail.bytes
 
     def _forget(self) -> None:
         self._heads.clear()
         self._cursors.clear()
-        self._fresh.clear()
+        self._tail.clear()
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ class SQLiteStore:
         return await self._writer.run(self._in_tx, fn, args)
 
     def _in_tx(self, conn: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Touched]:
-        log = _Log(conn, self._heads, self._fresh)
+        log = _Log(conn, self._heads, self._tail)
         result = fn(log, *args)
         # cached now, before the commit: a rollback of the batch clears the cache (`_forget`)
         self._heads.update(log.touched)
@@ -317,7 +317,7 @@ class SQLiteStore:
         and not yet delivered is replaced by a `skip` placeholder so the stream stays gap-free; the
         caller expires it.
         """
-        fresh = self._fresh.after(uid, after, limit, now)
+        fresh = self._tail.after(uid, after, limit, now)
         if fresh is not None:
             return frame_items(fresh, now, max_bytes)
         rows = self.db.execute("SELECT seq, body, state, deadline FROM events WHERE uid=? AND seq>? ORDER BY seq "

@@ -1,6 +1,9 @@
 """The newest events this process committed to each log, so a device's push reads memory, not the database.
 
-A shared store cannot keep a log in memory (another node appends to it too), but an event never
+After a commit every online device of a touched user reads the events past its `sent_upto`; when it
+was caught up, those are exactly the rows the commit appended (for a group message to 1,000 online
+members, 1,000 reads of rows still in memory, all sharing one body). Both stores keep them here.
+A shared store cannot keep a whole log in memory (another node appends to it too), but an event never
 changes once committed, except its delivery state. So a node keeps, per user, the run of
 consecutive seqs it last committed itself; a push that starts inside that run reads it from here,
 and anything else (a gap another node wrote, an evicted user) from the database.
@@ -13,10 +16,12 @@ deadline is not served from here: the read goes to the database. Sans-I/O, bound
 
 from __future__ import annotations
 
+import sys
 from typing import Iterable
 
 ITEM_OVERHEAD = 120
-"""Bytes an item costs beyond its body's (the tuple, its ints, the list slot)."""
+"""Bytes an item costs beyond its body's (the tuple, its ints, the list slot); a body counts what
+Python holds for it (sys.getsizeof), so text outside ASCII counts its real size."""
 SKEW_MS = 5_000
 """How close to its deadline (ms) a cached message stops being served: a margin for the clock of
 the node that expires it."""
@@ -31,8 +36,11 @@ Row = tuple[int, str, int | None, int | None]
 class EventTail:
     """uid -> the newest run of consecutive events this process committed to that user's log."""
 
-    def __init__(self, max_bytes: int) -> None:
+    __slots__ = ("max_bytes", "per_user", "bytes", "_logs", "hits", "misses")
+
+    def __init__(self, max_bytes: int, per_user: int = PER_USER) -> None:
         self.max_bytes = max_bytes
+        self.per_user = per_user
         self.bytes = 0
         self._logs: dict[int, tuple[int, list[Row]]] = {}  # uid -> (bytes, rows); oldest write first
         self.hits = 0
@@ -43,19 +51,33 @@ class EventTail:
         if self.max_bytes <= 0:
             return
         for uid, seq, body, state, deadline in rows:
-            size, log = self._logs.pop(uid, (0, []))
-            if log and log[-1][0] != seq - 1:  # another node wrote in between: start a new run
-                self.bytes -= size
-                size, log = 0, []
-            cost = len(body) + ITEM_OVERHEAD
-            log.append((seq, body, state, deadline))
-            size += cost
-            self.bytes += cost
-            while len(log) > PER_USER:
-                self.bytes -= len(log[0][1]) + ITEM_OVERHEAD
-                size -= len(log[0][1]) + ITEM_OVERHEAD
-                del log[0]
-            self._logs[uid] = (size, log)  # now the newest write
+            self._put(uid, seq, body, state, deadline)
+        self._evict()
+
+    def add(self, uid: int, seq: int, body: str, state: int | None, deadline: int | None) -> None:
+        """One row appended (in a transaction that `clear()` undoes if it rolls back)."""
+        if self.max_bytes > 0:
+            self._put(uid, seq, body, state, deadline)
+            self._evict()
+
+    def _put(self, uid: int, seq: int, body: str, state: int | None, deadline: int | None) -> None:
+        size, log = self._logs.pop(uid, (0, []))
+        if log and log[-1][0] != seq - 1:  # another node wrote in between: start a new run
+            self.bytes -= size
+            size, log = 0, []
+        cost = sys.getsizeof(body) + ITEM_OVERHEAD
+        log.append((seq, body, state, deadline))
+        size += cost
+        self.bytes += cost
+        if len(log) > self.per_user:
+            gone = sys.getsizeof(log[0][1]) + ITEM_OVERHEAD
+            self.bytes -= gone
+            size -= gone
+            del log[0]
+        self._logs[uid] = (size, log)  # now the newest write
+
+    def _evict(self) -> None:
+        """Past the budget, the users written least recently go first."""
         while self.bytes > self.max_bytes and self._logs:
             oldest = next(iter(self._logs))
             self.bytes -= self._logs.pop(oldest)[0]
@@ -83,3 +105,8 @@ class EventTail:
         """Drop a user's run (its log was deleted)."""
         size, _ = self._logs.pop(uid, (0, []))
         self.bytes -= size
+
+    def clear(self) -> None:
+        """Drop everything (a transaction that appended some of it rolled back)."""
+        self._logs.clear()
+        self.bytes = 0

@@ -1,11 +1,11 @@
-"""The rows a commit appended, served to pushers without a query: always what the database says."""
+"""The SQLite store's tail of its commits (store/tail.py): what the pushers read without a query is
+always what the database says."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from hubbub.store.base import OutMessage
-from hubbub.store.fresh import ROW_BYTES, FreshRows
 from hubbub.store.sqlite import SQLiteStore
 
 
@@ -15,37 +15,8 @@ def _send(app: int, sender: int, to: int, cid: str, text: str, deadline: int = 2
 
 def _from_db(store: SQLiteStore, uid: int, after: int, limit: int, now: int, max_bytes: int
              ) -> tuple[list[str], list[int]]:
-    store._fresh.clear()
+    store._tail.clear()
     return store.events_after_now(uid, after, limit, now, max_bytes)
-
-
-def test_runs_of_consecutive_rows_per_user() -> None:
-    fresh = FreshRows(10_000, per_user=3)
-    for seq in range(1, 6):
-        fresh.add(7, seq, '{"k":"msg"}', 0, None)
-    assert [r[0] for r in fresh.rows[7]] == [3, 4, 5], "at most per_user, the newest"
-    assert fresh.after(7, 1, 10, 0) is None, "seq 2 is gone: the database answers"
-    assert [r[0] for r in fresh.after(7, 2, 10, 0) or []] == [3, 4, 5]
-    assert [r[0] for r in fresh.after(7, 3, 1, 0) or []] == [4], "limit"
-    assert fresh.after(7, 5, 10, 0) is None, "nothing newer here"
-    fresh.add(7, 9, '{"k":"msg"}', 0, None)  # not the next seq (written elsewhere meanwhile): a new run
-    assert [r[0] for r in fresh.rows[7]] == [9]
-    assert fresh.bytes == len('{"k":"msg"}') + ROW_BYTES
-
-
-def test_a_row_past_its_deadline_is_read_from_the_database() -> None:
-    fresh = FreshRows(10_000)
-    fresh.add(1, 1, '{"k":"msg"}', 0, 1000)
-    assert fresh.after(1, 0, 10, 999) is not None
-    assert fresh.after(1, 0, 10, 1001) is None, "its state may have changed how it is shown"
-
-
-def test_bounded_in_bytes() -> None:
-    fresh = FreshRows(2_000)
-    for uid in range(100):
-        fresh.add(uid, 1, "x" * 100, None, None)
-        assert fresh.bytes <= 2_000
-    assert len(fresh.rows) < 100
 
 
 async def test_cached_reads_equal_database_reads(tmp_path: Path) -> None:
@@ -63,7 +34,7 @@ async def test_cached_reads_equal_database_reads(tmp_path: Path) -> None:
                     cached = store.events_after_now(uid, after, 500, now, 1 << 20)
                     assert cached == _from_db(store, uid, after, 500, now, 1 << 20), (uid, after, now)
                     await store.send(_send(1, b, a, f"x{uid}{after}{now}", "refill"))  # the cache fills again
-        hits = store._fresh.hits
+        hits = store._tail.hits
         assert hits > 0, "the cache answered some of them"
     finally:
         await store.close()
@@ -77,7 +48,7 @@ async def test_a_rolled_back_batch_leaves_nothing_cached(tmp_path: Path) -> None
         b = (await store.upsert_user(1, "b", None, None, 0))[0].uid
         await store.send(_send(1, a, b, "c1", "kept"))
         store._forget()  # what a rollback does
-        assert store._fresh.rows == {}
+        assert store._tail.bytes == 0 and store._tail.after(2, 0, 10, 0) is None
         assert store.events_after_now(b, 0, 10, 0, 1 << 20)[0][0].startswith('{"seq":1,')
     finally:
         await store.close()
