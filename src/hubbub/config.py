@@ -111,6 +111,8 @@ class Settings:
     max_group_members: int = _s(1000, "most members of one group", min=1, max=1_000_000)
     max_groups_per_user: int = _s(100, "most groups one user may have created (and not deleted) at once",
                                   min=1, max=1_000_000)
+    conversations_per_minute: int = _s(30, "chat-list (conversations) requests per user per minute (each reads "
+                                       "the user's whole log)", min=1, max=1_000_000)
     group_ops_per_minute: int = _s(60, "group admin operations (create, set, members, delete) per user per minute",
                                    min=1, max=1_000_000)
     user_write_bytes: int = _s(32 * MiB, "bytes one user's requests may add to event logs per user_write_interval",

@@ -606,3 +606,15 @@ async def test_acks_waiting_when_the_hub_stops_are_stored(harness: Harness) -> N
     import sqlite3
     with sqlite3.connect(harness.hub.store.path) as db:
         assert db.execute("SELECT cursor FROM devices WHERE uid=? AND device='d1'", (uid,)).fetchone() == (1,)
+
+
+@pytest.mark.settings(conversations_per_minute=3)
+async def test_conversations_requests_have_a_budget_per_user(harness: Harness) -> None:
+    alice = await harness.device("alice")
+    other = await harness.connect(await harness.token("alice", device="d2"))  # another device: the same budget
+    answers = [await alice.request("conversations"), await other.request("conversations"),
+               await alice.request("conversations"), await other.request("conversations")]
+    assert [a["ok"] for a in answers] == [True, True, True, False]
+    assert answers[3]["error"] == "RATELIMIT" and "conversations_per_minute" in answers[3]["reason"]
+    bob = await harness.device("bob")
+    assert (await bob.request("conversations"))["ok"], "another user's budget is its own"

@@ -69,6 +69,7 @@ class Hub:
         # quotas per user, shared by the nodes of a Redis bus (see core/shared_quota.py, docs/security.md)
         self._writes = open_quota(settings, "w", settings.user_write_bytes, settings.user_write_interval)
         self._group_ops = open_quota(settings, "g", settings.group_ops_per_minute, 60.0)
+        self._chat_lists = open_quota(settings, "c", settings.conversations_per_minute, 60.0)
         self._send_order = SendOrder()
         # frames per connection (rate_limit a second, rate_burst at once): one bucket per session, kept
         # only while it is not full, so an idle connection holds none
@@ -89,6 +90,7 @@ class Hub:
         self.calls.start()
         self._writes.start()
         self._group_ops.start()
+        self._chat_lists.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
 
     async def stop(self) -> None:
@@ -109,6 +111,7 @@ class Hub:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self._writes.stop()
         await self._group_ops.stop()
+        await self._chat_lists.stop()
         await self.bus.close()
         await self.store.close()
 
@@ -592,6 +595,11 @@ class Hub:
 
     async def conversations(self, ident: TokenInfo, fr: f.Conversations) -> dict[str, Any]:
         """The reader's chat list: the latest message of each conversation, paged by `before` like history."""
+        # it reads the user's whole log: a budget per user, so that asking again and again cannot
+        # keep the store busy
+        if not await self._chat_lists.take_now(ident.uid, 1):
+            raise ProtocolError("RATELIMIT", f"over conversations_per_minute ({self.settings.conversations_per_minute}); "
+                                             "try again later")
         limit = min(fr.limit, self.settings.max_history_page)
         messages, more = await self.store.conversations(ident.app_id, ident.uid, fr.before, limit)
         return self._page(messages, more)
