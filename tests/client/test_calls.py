@@ -20,7 +20,7 @@ from .test_client import fast
 pytestmark = pytest.mark.timeout(30)
 
 
-async def until(c: Client, k: str, pred: Any = lambda e: True, timeout: float = 5.0) -> dict[str, Any]:
+async def until(c: Client, k: str, pred: Any = lambda e: True, timeout: float = 15.0) -> dict[str, Any]:
     """The next event of kind k that satisfies pred (others are skipped)."""
     async def get() -> dict[str, Any]:
         async for ev in c.events():
@@ -30,11 +30,11 @@ async def until(c: Client, k: str, pred: Any = lambda e: True, timeout: float = 
     return await asyncio.wait_for(get(), timeout)
 
 
-async def status(c: Client, st: int, timeout: float = 5.0) -> dict[str, Any]:
+async def status(c: Client, st: int, timeout: float = 15.0) -> dict[str, Any]:
     return await until(c, "call", lambda e: e["status"] == st, timeout)
 
 
-async def records(c: Client, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+async def records(c: Client, n: int, timeout: float = 15.0) -> list[dict[str, Any]]:
     """The next n call-record messages of this device's log; and no second copy arrives."""
     out: list[dict[str, Any]] = []
     while len(out) < n:

@@ -13,7 +13,7 @@ from hubbub.protocol.constants import Status
 pytestmark = pytest.mark.timeout(30)
 
 
-async def next_event(c: Client, k: str = "msg", timeout: float = 5.0) -> dict[str, Any]:
+async def next_event(c: Client, k: str = "msg", timeout: float = 15.0) -> dict[str, Any]:
     """The next event of kind `k`, skipping others."""
     async def get() -> dict[str, Any]:
         async for ev in c.events():
@@ -23,7 +23,7 @@ async def next_event(c: Client, k: str = "msg", timeout: float = 5.0) -> dict[st
     return await asyncio.wait_for(get(), timeout)
 
 
-async def collect(c: Client, n: int, k: str = "msg", timeout: float = 10.0) -> list[dict[str, Any]]:
+async def collect(c: Client, n: int, k: str = "msg", timeout: float = 30.0) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     async def get() -> None:

@@ -17,6 +17,11 @@ from hubbub.core.session import Session
 from hubbub.store import open_store
 
 
+DEADLINE = 15.0
+"""Seconds a test waits for a frame before it fails: it only bounds a failure (a loaded machine, the
+PostgreSQL parametrisation), so it is generous; a test that expects silence passes its own wait."""
+
+
 class MemoryTransport:
     """Records what the session sends; the test reads frames from `inbox`."""
 
@@ -44,10 +49,10 @@ class Device:
     async def feed(self, frame: dict[str, Any] | str) -> None:
         await self.session.feed(frame if isinstance(frame, str) else json.dumps(frame))
 
-    async def next(self, timeout: float = 3.0) -> dict[str, Any]:
+    async def next(self, timeout: float = DEADLINE) -> dict[str, Any]:
         return await asyncio.wait_for(self.transport.inbox.get(), timeout)
 
-    async def next_of(self, t: str, timeout: float = 3.0) -> dict[str, Any]:
+    async def next_of(self, t: str, timeout: float = DEADLINE) -> dict[str, Any]:
         """The next frame of type t; events met on the way are applied."""
         while True:
             frame = await self.next(timeout)
@@ -72,7 +77,7 @@ class Device:
             if frame["r"] == r:
                 return frame
 
-    async def wait_events(self, n: int, timeout: float = 3.0, ack: bool = True) -> list[dict[str, Any]]:
+    async def wait_events(self, n: int, timeout: float = DEADLINE, ack: bool = True) -> list[dict[str, Any]]:
         """Apply events until `n` are held; ack them."""
         async def run() -> None:
             while len(self.events) < n:

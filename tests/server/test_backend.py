@@ -58,10 +58,10 @@ class Conn:
         self.ws = ws
         self.events: list[dict[str, Any]] = []
 
-    async def frame(self, timeout: float = 5) -> dict[str, Any]:
+    async def frame(self, timeout: float = 15) -> dict[str, Any]:
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def event(self, k: str, timeout: float = 5, **match: Any) -> dict[str, Any]:
+    async def event(self, k: str, timeout: float = 15, **match: Any) -> dict[str, Any]:
         """The next event of kind k (matching `match`), acknowledging what it reads."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
