@@ -24,6 +24,26 @@ export const SESSION_DEFAULTS = {
   pingInterval: 20000, pingTimeout: 10000
 };
 
+/**
+ * The session's tuning: SESSION_DEFAULTS with what the page set (window.HUBBUB_CONFIG). A value that
+ * is not a finite number >= 0, or a name the session does not know, is left out with a warning: a
+ * typo must not turn a 20 s ping into a timer that fires every few milliseconds.
+ * @param {object} [config] @returns {object}
+ */
+export function sessionConfig(config) {
+  var cfg = Object.assign({}, SESSION_DEFAULTS);
+  if (!config || typeof config !== 'object') return cfg;
+  Object.keys(config).forEach(function (k) {
+    var v = config[k];
+    if (!Object.prototype.hasOwnProperty.call(SESSION_DEFAULTS, k)) {
+      console.warn('Hubbub: HUBBUB_CONFIG.' + k + ' is not a setting; ignored');
+    } else if (typeof v !== 'number' || !isFinite(v) || v < 0) {
+      console.warn('Hubbub: HUBBUB_CONFIG.' + k + ' must be a number >= 0, not ' + JSON.stringify(v) + '; default ' + SESSION_DEFAULTS[k] + ' kept');
+    } else cfg[k] = v;
+  });
+  return cfg;
+}
+
 export class TabSession {
   /**
    * @param {object} o
@@ -43,7 +63,7 @@ export class TabSession {
    */
   constructor(o) {
     this.o = o;
-    this.cfg = Object.assign({}, SESSION_DEFAULTS, o.config || {});
+    this.cfg = sessionConfig(o.config);
     this.timers = o.timers;
     this.store = o.store;
     this.h = o.handlers || {};

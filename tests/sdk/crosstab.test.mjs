@@ -429,3 +429,20 @@ test('enableCrossTabSessions after start() warns and changes nothing', async () 
   assert.equal(a.api.getSessionMode(), 'weblocks');
   a.close();
 });
+
+test('HUBBUB_CONFIG: a value that is not a number >= 0, or an unknown name, is ignored with a warning', () => {
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (m) => warned.push(m);
+  try {
+    const s = new sdk.TabSession({ config: { pingInterval: '5000', pingTimeout: -1, backoffMax: 3000, pingIntervall: 10 }, timers, store: new sdk.MemoryStore() });
+    assert.equal(s.cfg.pingInterval, 20000, 'a string is not taken');
+    assert.equal(s.cfg.pingTimeout, 10000, 'nor a negative number');
+    assert.equal(s.cfg.backoffMax, 3000, 'a good value is');
+    assert.equal(s.cfg.pingIntervall, undefined);
+    assert.equal(warned.length, 3);
+    assert.match(warned.join('\n'), /pingIntervall is not a setting/);
+  } finally {
+    console.warn = warn;
+  }
+});

@@ -1013,6 +1013,19 @@
     pingInterval: 2e4,
     pingTimeout: 1e4
   };
+  function sessionConfig(config) {
+    var cfg = Object.assign({}, SESSION_DEFAULTS);
+    if (!config || typeof config !== "object") return cfg;
+    Object.keys(config).forEach(function(k) {
+      var v = config[k];
+      if (!Object.prototype.hasOwnProperty.call(SESSION_DEFAULTS, k)) {
+        console.warn("Hubbub: HUBBUB_CONFIG." + k + " is not a setting; ignored");
+      } else if (typeof v !== "number" || !isFinite(v) || v < 0) {
+        console.warn("Hubbub: HUBBUB_CONFIG." + k + " must be a number >= 0, not " + JSON.stringify(v) + "; default " + SESSION_DEFAULTS[k] + " kept");
+      } else cfg[k] = v;
+    });
+    return cfg;
+  }
   var TabSession = class {
     /**
      * @param {object} o
@@ -1032,7 +1045,7 @@
      */
     constructor(o) {
       this.o = o;
-      this.cfg = Object.assign({}, SESSION_DEFAULTS, o.config || {});
+      this.cfg = sessionConfig(o.config);
       this.timers = o.timers;
       this.store = o.store;
       this.h = o.handlers || {};
