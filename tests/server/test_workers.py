@@ -40,6 +40,9 @@ def test_workers_need_postgres_and_redis(tmp_path: Path) -> None:
     assert "serving on" not in out.stdout
     out = serve("--workers", "2", "--data-dir", str(tmp_path), "--database-url", "postgresql://nobody@127.0.0.1:1/x")
     assert out.returncode == 2 and "the Redis bus" in out.stderr and "PostgreSQL" not in out.stderr
+    out = serve("--workers", "2", "--data-dir", str(tmp_path), "--database-url", "postgresql://nobody@127.0.0.1:1/x",
+                "--bus-url", "nats://127.0.0.1:4222")
+    assert out.returncode == 2 and "the Redis bus (--bus-url redis://...), not 'nats://127.0.0.1:4222'" in out.stderr
 
 
 def test_a_worker_that_cannot_start_ends_the_command(tmp_path: Path) -> None:

@@ -7,13 +7,17 @@ from .base import Bus
 from .local import LocalBus
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+"""The bus URLs the Redis bus takes."""
+
+
 def open_bus(settings: Settings) -> Bus:
     if not settings.bus_url:
         return LocalBus()
-    if settings.bus_url.startswith(("redis://", "rediss://", "unix://")):
+    if settings.bus_url.startswith(REDIS_SCHEMES):
         from .redis import RedisBus  # redis is an optional dependency
         return RedisBus(settings.bus_url, settings.bus_prefix, settings.bus_max_pending_bytes)
     raise ValueError(f"unsupported bus_url {settings.bus_url!r}: leave it empty (one node) or use redis://host:port/db")
 
 
-__all__ = ["Bus", "LocalBus", "open_bus"]
+__all__ = ["Bus", "LocalBus", "REDIS_SCHEMES", "open_bus"]

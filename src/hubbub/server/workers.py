@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..bus import REDIS_SCHEMES
 from ..config import Settings
 from .control import operator_token, remove_control_file, write_control_file
 
@@ -42,8 +43,9 @@ def refusal(settings: Settings) -> str | None:
     if not settings.database_url.startswith(("postgresql://", "postgres://")):
         missing.append("the PostgreSQL store (--database-url postgresql://...): a SQLite database is written "
                        "by one process, which keeps its state in memory")
-    if not settings.bus_url:
-        missing.append("the Redis bus (--bus-url redis://...): the in-process bus reaches no other process")
+    if not settings.bus_url.startswith(REDIS_SCHEMES):
+        missing.append("the Redis bus (--bus-url redis://...): the in-process bus reaches no other process"
+                       if not settings.bus_url else f"the Redis bus (--bus-url redis://...), not {settings.bus_url!r}")
     if not missing:
         return None
     return f"--workers {settings.workers} needs " + " and ".join(missing)
