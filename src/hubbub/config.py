@@ -43,6 +43,8 @@ class Settings:
                                  "other nodes are not stampeded; always done within half of drain_timeout",
                                  min=1.0, max=1e6)
     data_dir: str = _s("./hubbub-data", "folder for the SQLite database and files; created on first start")
+    files_dir: str = _s("", "folder of the file store (the files and the key that signs their URLs); empty for "
+                           "DATA_DIR/files. Nodes on several machines point it at one shared folder")
     database_url: str = _s("", "store: empty for SQLite in data_dir, sqlite:///path/to/file.db, or "
                               "postgresql://user@host:port/database")
     pg_pool_size: int = _s(4, "PostgreSQL connections for reads per process (writes use one more)", min=1, max=100)
@@ -195,6 +197,17 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def files_path(self) -> Path:
+        """Where the file store keeps its files: `files_dir`, or DATA_DIR/files."""
+        return Path(self.files_dir) if self.files_dir else self.data_path / "files"
+
+    @property
+    def file_key_path(self) -> Path:
+        """The folder of the key that signs file URLs: beside the files when `files_dir` is set (so the
+        nodes sharing them accept each other's URLs), else the data folder (where it always was)."""
+        return self.files_path if self.files_dir else self.data_path
 
     @staticmethod
     def describe() -> list[tuple[str, str, Any]]:

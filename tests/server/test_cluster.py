@@ -45,3 +45,39 @@ async def test_balancer_spreads_clients_and_skips_a_killed_node(cluster: Cluster
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_a_file_sent_through_one_node_downloads_from_another_sharing_files_dir(cluster_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Nodes on several machines share one file store (`files_dir`): the files and the key that signs
+    their URLs. A picture uploaded to node 0 downloads from node 1, with a URL node 1 signed or node 0."""
+    from ..files.images import jpeg
+    shared = tmp_path / "shared-files"
+    c = cluster_factory(2, files_dir=str(shared))
+    picture = jpeg(64, 48)
+    alice = Client(c.nodes[0].ws_url, c.token("alice", "phone"), c.appid)
+    bob = Client(c.nodes[1].ws_url, c.token("bob", "phone"), c.appid)
+    async with alice, bob:
+        res = await alice.send_file("bob", picture, "look", name="p.jpg")
+        assert res["status"] == 1
+
+        async def first_file() -> dict:  # type: ignore[type-arg]
+            async for e in bob.events():
+                if e.get("k") == "msg" and e.get("file"):
+                    return dict(e["file"])
+            return {}
+        file = await asyncio.wait_for(first_file(), 30)
+        assert await bob.fetch_file(file) == picture, "node 1 serves node 0's upload"
+        url = await alice.files.url(file["id"])  # signed by node 0, for alice
+        assert url.startswith(c.nodes[0].url)
+        assert await asyncio.to_thread(_get, c.nodes[1].url + url[len(c.nodes[0].url):]) == picture, \
+            "node 1 accepts a URL node 0 signed"
+    assert sorted(p.name for p in shared.iterdir()) == sorted(["file-url.secret", "tmp", "trash",
+                                                                file["id"][:2]]), "the files and the key, together"
+    for node in c.nodes:
+        assert not (node.data_dir / "files").exists() and not (node.data_dir / "file-url.secret").exists()
+
+
+def _get(url: str) -> bytes:
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return bytes(response.read())

@@ -86,8 +86,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings) -> Starlette:
     """Build the application; the hub starts and stops with the app's lifespan."""
     store = open_store(settings)
-    files = Files(settings, store, LocalBlobStore(settings.data_path / "files"),
-                  Signer(load_secret(settings.data_path)))
+    files = Files(settings, store, LocalBlobStore(settings.files_path), Signer(load_secret(settings.file_key_path)))
     hub = Hub(settings, store, open_bus(settings), files)
     metrics = ops.Metrics(hub)
     store.observe_commits(metrics.committed)
