@@ -27,24 +27,29 @@ class Buckets:
 
     def level(self, key: Hashable) -> float:
         """Tokens of `key` now (a key never charged has a full bucket)."""
+        return self._level(key, self.clock())
+
+    def _level(self, key: Hashable, now: float) -> float:
         tokens, stamp = self._state.get(key, (self.capacity, 0.0))
         if tokens >= self.capacity:
             return self.capacity
-        return min(self.capacity, tokens + (self.clock() - stamp) * self.rate)
+        return min(self.capacity, tokens + (now - stamp) * self.rate)
 
     def take(self, key: Hashable, cost: float) -> bool:
         """Charge `cost` if the bucket holds it (or is full); False, nothing charged, otherwise."""
-        tokens = self.level(key)
+        now = self.clock()  # once: every frame of every connection comes through here
+        tokens = self._level(key, now)
         if tokens < min(cost, self.capacity):
             return False
-        self._state[key] = (tokens - cost, self.clock())
+        self._state[key] = (tokens - cost, now)
         if len(self._state) >= self._prune_at:
             self._prune()
         return True
 
     def charge(self, key: Hashable, cost: float) -> None:
         """Charge `cost` unconditionally (negative refunds), e.g. once the real cost is known."""
-        self._state[key] = (min(self.capacity, self.level(key) - cost), self.clock())
+        now = self.clock()
+        self._state[key] = (min(self.capacity, self._level(key, now) - cost), now)
 
     def adopt(self, key: Hashable, tokens: float) -> None:
         """Set the level of `key` from elsewhere (the bucket all nodes share, see shared_quota.py)."""
@@ -56,6 +61,7 @@ class Buckets:
 
     def _prune(self) -> None:
         """Forget full buckets (the same as never seen), so memory follows active users only."""
-        for key in [k for k in self._state if self.level(k) >= self.capacity]:
+        now = self.clock()
+        for key in [k for k in self._state if self._level(k, now) >= self.capacity]:
             del self._state[key]
         self._prune_at = max(1024, 2 * len(self._state))
