@@ -21,7 +21,7 @@ from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
 from ..store.base import Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched
-from .shared_quota import open_quota
+from .shared_quota import LocalQuota, open_quota
 from .cluster import Cluster
 from .order import SendOrder, Ticket
 from .quota import Buckets
@@ -457,10 +457,13 @@ class Hub:
             raise ProtocolError("RATELIMIT", f"over user_write_bytes ({s.user_write_bytes} bytes of log writes per "
                                              f"{s.user_write_interval:g} s); try again later")
 
+    async def _per_minute(self, quota: LocalQuota, setting: str, ident: TokenInfo) -> None:
+        """Take one operation from a quota of `setting` operations per minute, or refuse with RATELIMIT."""
+        if not await quota.take_now(ident.uid, 1):
+            raise ProtocolError("RATELIMIT", f"over {setting} ({getattr(self.settings, setting)}); try again later")
+
     async def _group_op(self, ident: TokenInfo) -> None:
-        if not await self._group_ops.take_now(ident.uid, 1):
-            raise ProtocolError("RATELIMIT", f"over group_ops_per_minute ({self.settings.group_ops_per_minute}); "
-                                             "try again later")
+        await self._per_minute(self._group_ops, "group_ops_per_minute", ident)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -597,9 +600,7 @@ class Hub:
         """The reader's chat list: the latest message of each conversation, paged by `before` like history."""
         # it reads the user's whole log: a budget per user, so that asking again and again cannot
         # keep the store busy
-        if not await self._chat_lists.take_now(ident.uid, 1):
-            raise ProtocolError("RATELIMIT", f"over conversations_per_minute ({self.settings.conversations_per_minute}); "
-                                             "try again later")
+        await self._per_minute(self._chat_lists, "conversations_per_minute", ident)
         limit = min(fr.limit, self.settings.max_history_page)
         messages, more = await self.store.conversations(ident.app_id, ident.uid, fr.before, limit)
         return self._page(messages, more)

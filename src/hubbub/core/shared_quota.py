@@ -26,6 +26,7 @@ import logging
 import time
 from typing import Any, Callable, Hashable
 
+from ..bus import REDIS_SCHEMES
 from .quota import Buckets
 
 log = logging.getLogger("hubbub.quota")
@@ -236,7 +237,7 @@ class SharedQuota(LocalQuota):
 def open_quota(settings: Any, name: str, capacity: float, interval: float) -> LocalQuota:
     """Shared across nodes with a Redis bus, this node's own otherwise."""
     url = settings.bus_url
-    if url and url.startswith(("redis://", "rediss://", "unix://")):
+    if url and url.startswith(REDIS_SCHEMES):
         import redis.asyncio as aioredis
         client = aioredis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=1, socket_timeout=2)
         return SharedQuota(client, f"{settings.bus_prefix}quota:{name}:", capacity, interval,
