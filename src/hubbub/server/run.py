@@ -132,9 +132,6 @@ class Server:
         timer.daemon = True
         timer.start()
 
-    def _exit(self) -> None:
-        self.should_exit = True
-
 
 def _overdue(timeout: float) -> None:
     log.error("drain did not finish within drain_timeout (%g s): exiting now", timeout)
