@@ -48,7 +48,7 @@ def refusal(settings: Settings) -> str | None:
                        if not settings.bus_url else f"the Redis bus (--bus-url redis://...), not {settings.bus_url!r}")
     if not missing:
         return None
-    return f"--workers {settings.workers} needs " + " and ".join(missing)
+    return f"--workers {settings.workers} needs " + "; and ".join(missing)
 
 
 @dataclass

@@ -38,6 +38,7 @@
       : m.message);
     var meta = document.createElement('span');
     meta.className = 'meta';
+    meta.dataset.how = how;
     meta.textContent = how + ', ' + msgStatus(m.status);
     li.appendChild(meta);
     $('messages').appendChild(li);
@@ -58,7 +59,7 @@
     Mesibo_onMessageStatus: function (m) {
       state.statuses.push({ id: m.id, mid: m.mid, status: m.status });
       var li = $('m-' + m.id);
-      if (li) li.querySelector('.meta').textContent = msgStatus(m.status);
+      if (li) { var meta = li.querySelector('.meta'); meta.textContent = meta.dataset.how + ', ' + msgStatus(m.status); }
     },
     MesiboJS_onUserObject: function (name, obj) {
       state.userObjects.push([name, obj]);
