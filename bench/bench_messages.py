@@ -9,7 +9,8 @@ speed by default) for three servers on the same load, each in a child process:
 - socketio: python-socketio on the same uvicorn (uvloop), with Socket.IO acknowledgements, no
   persistence: what Python teams usually pick for this.
 
-Each sender keeps up to 64 sends unanswered. Server CPU per delivery is the server process's CPU
+Each sender keeps up to 64 sends unanswered; events are acknowledged as Hubbub's clients do (one
+cumulative ack per 100 events or 50 ms, `hubbub.client`'s ACK_EVERY/ACK_DELAY, as the SDK). Server CPU per delivery is the server process's CPU
 time over the deliveries in the measuring window.
 
     python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio]
@@ -28,6 +29,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import websockets
 
 import benchlib as bl
+from hubbub.client.client import ACK_DELAY, ACK_EVERY
 
 KINDS = ("hubbub", "relay", "socketio")
 WINDOW = 64
@@ -82,6 +84,40 @@ def start(kind: str, tmp: Path, pairs: int) -> tuple[bl.ServerProcess, list[tupl
 
 # -- one sender/receiver pair per protocol ----------------------------------------------------------
 
+class Acker:
+    """Acknowledges events as Hubbub's clients do (hubbub.client and the browser SDK alike): a
+    cumulative ack once ACK_EVERY events wait, else ACK_DELAY seconds after the first of them."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.seen = self.acked = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def applied(self, seq: int) -> None:
+        self.seen = max(self.seen, seq)
+        if self.seen - self.acked >= ACK_EVERY:
+            self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(ACK_DELAY, self.flush)
+
+    def flush(self) -> None:
+        self.cancel()
+        if self.seen > self.acked:
+            self.acked = self.seen
+            asyncio.ensure_future(self._send('{"t":"ack","seq":%d}' % self.seen))
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.ws.send(text)
+        except websockets.ConnectionClosed:
+            pass
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
 async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Deliver,
                   receiver_url: str | None = None) -> tuple[Send, Callable[[], Awaitable[None]]]:
     """Hubbub's protocol (the relay speaks the same frames); the receiver on another node if given."""
@@ -94,13 +130,15 @@ async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Delive
     s, r = await connect(sender, url), await connect(receiver, receiver_url or url)
     credit = asyncio.Semaphore(WINDOW)
 
+    s_acks, r_acks = Acker(s), Acker(r)
+
     async def answers() -> None:
         async for raw in s:
             if raw.startswith('{"t":"res"'):
                 credit.release()
             elif raw.startswith('{"t":"events"'):  # its own sends and their receipts: acked as a client does
                 at = raw.rindex('{"seq":') + 7
-                await s.send('{"t":"ack","seq":%s}' % raw[at:raw.index(",", at)])
+                s_acks.applied(int(raw[at:raw.index(",", at)]))
 
     async def events() -> None:
         async for raw in r:
@@ -110,7 +148,7 @@ async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Delive
             for e in frame["events"]:
                 if e.get("k") == "msg":
                     deliver(e["message"])
-            await r.send('{"t":"ack","seq":%d}' % frame["events"][-1]["seq"])
+            r_acks.applied(frame["events"][-1]["seq"])
     tasks = [asyncio.ensure_future(answers()), asyncio.ensure_future(events())]
 
     async def send(n: int, stamp: str) -> None:
@@ -120,6 +158,8 @@ async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Delive
     async def close() -> None:
         for t in tasks:
             t.cancel()
+        s_acks.cancel()
+        r_acks.cancel()
         await s.close()
         await r.close()
     return send, close
