@@ -96,6 +96,9 @@ class Settings:
                            "generation in `hubbub serve` (gc.set_threshold's first value; Python's default is 700)",
                            min=100, max=10_000_000)
     max_pending_auth: int = _s(1000, "connections waiting to authenticate at once", min=1, max=10_000_000)
+    pending_auth_wait: float = _s(10.0, "seconds a connection past max_pending_auth waits, before its handshake, for "
+                                  "a place to authenticate (first come, first served) before it is refused with "
+                                  "1013; 0 refuses at once", min=0.0, max=3600.0)
     auth_timeout: float = _s(10.0, "seconds a new connection has to authenticate", min=0.01, max=3600.0)
     send_buffer_bytes: int = _s(4 * 1024 * 1024, "bytes queued behind a blocked write before the client is dropped",
                                 min=1024, max=4096 * MiB)

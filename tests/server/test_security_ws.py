@@ -79,7 +79,7 @@ async def test_item13_max_connections_edge_on_real_sockets(server: Any) -> None:
         await ws.close()
 
 
-@pytest.mark.settings(max_pending_auth=2)
+@pytest.mark.settings(max_pending_auth=2, pending_auth_wait=0)
 async def test_item13_max_pending_auth_edge_on_real_sockets(server: Any) -> None:
     token = server.token("alice")
     waiting = [await websockets.connect(server.ws_url) for _ in range(2)]
@@ -92,6 +92,33 @@ async def test_item13_max_pending_auth_edge_on_real_sockets(server: Any) -> None
     assert welcome["t"] == "welcome"
     for w in (*waiting, ws):
         await w.close()
+
+
+@pytest.mark.settings(max_pending_auth=2, pending_auth_wait=30)
+async def test_past_max_pending_auth_the_handshake_waits_for_a_place(server: Any) -> None:
+    """A reconnect storm is served, not refused: the third connection's handshake waits until a
+    place to authenticate comes free, then it authenticates as any other."""
+    waiting = [await websockets.connect(server.ws_url) for _ in range(2)]
+    third = asyncio.ensure_future(raw(server, server.token("bob")))
+    await asyncio.sleep(0.3)
+    assert not third.done() and server.hub.admission.waiting == 1  # its handshake has no answer yet
+    await waiting[0].send(json.dumps({"t": "auth", "v": 1, "token": server.token("alice"), "appid": server.appid}))
+    assert json.loads(await waiting[0].recv())["t"] == "welcome"
+    ws, welcome = await asyncio.wait_for(third, 10)  # alice's place went to it
+    assert welcome["t"] == "welcome"
+    assert (server.hub.admission.pending, server.hub.admission.waiting) == (1, 0)
+    for w in (*waiting, ws):
+        await w.close()
+
+
+@pytest.mark.settings(max_pending_auth=1, pending_auth_wait=0.3)
+async def test_a_wait_past_pending_auth_wait_is_refused_1013(server: Any) -> None:
+    held = await websockets.connect(server.ws_url)
+    over = await websockets.connect(server.ws_url, open_timeout=10)  # answered once the wait is over
+    rcvd = await closed_with(over)
+    assert rcvd is not None and rcvd.code == Close.TRY_AGAIN and "max_pending_auth" in rcvd.reason
+    assert (server.hub.admission.connections, server.hub.admission.waiting) == (1, 0)
+    await held.close()
 
 
 async def test_item20_non_ascii_close_reason_reaches_the_peer(server: Any) -> None:

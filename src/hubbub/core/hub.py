@@ -22,6 +22,7 @@ from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
 from ..store.base import Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched
 from .shared_quota import LocalQuota, open_quota
+from .admission import Admission
 from .cluster import Cluster
 from .order import SendOrder, Ticket
 from .quota import Buckets
@@ -64,8 +65,7 @@ class Hub:
         self._acks_timer: asyncio.TimerHandle | None = None  # set while acks wait for `ack_delay`
         self._acks_storing: dict[tuple[int, str], tuple[int, str]] = {}  # the batch being committed
         self.calls = CallService(self)
-        self.connections = 0  # sessions of this node, authenticated or not
-        self.pending = 0      # of which still waiting to authenticate
+        self.admission = Admission(settings)  # how many connections, how many authenticating, who waits
         # quotas per user, shared by the nodes of a Redis bus (see core/shared_quota.py, docs/security.md)
         self._writes = open_quota(settings, "w", settings.user_write_bytes, settings.user_write_interval)
         self._group_ops = open_quota(settings, "g", settings.group_ops_per_minute, 60.0)
@@ -235,28 +235,6 @@ class Hub:
         return sum(len(d) for d in self.sessions.values())
 
     # -- sessions -------------------------------------------------------------------------------
-
-    def admit(self) -> str | None:
-        """Count a new connection in, or say why the node has no room for it (`max_connections`,
-        `max_pending_auth`): a flood of sockets costs a refusal each, not the server's memory."""
-        s = self.settings
-        if self.connections >= s.max_connections:
-            return f"server full: {self.connections} connections (max_connections); try again later"
-        if self.pending >= s.max_pending_auth:
-            return f"{self.pending} connections waiting to authenticate (max_pending_auth); try again later"
-        self.connections += 1
-        self.pending += 1
-        return None
-
-    def authenticated(self) -> None:
-        """An admitted connection finished authenticating."""
-        self.pending -= 1
-
-    def release(self, pending: bool) -> None:
-        """An admitted connection is gone (`pending`: before it authenticated)."""
-        self.connections -= 1
-        if pending:
-            self.pending -= 1
 
     async def authenticate(self, token: str, appid: str) -> TokenInfo:
         info = await self.store.token(token_hash(token))

@@ -56,7 +56,9 @@ class Session:
                  "_tasks", "_writer_task", "_pusher_task", "_sends", "opened", "close_reason", "_deadline",
                  "_stall", "_admitted", "_pending", "_streaming")
 
-    def __init__(self, hub: "Hub", transport: Transport) -> None:
+    def __init__(self, hub: "Hub", transport: Transport, reserved: bool = False) -> None:
+        """`reserved`: the connection waited for a place to authenticate and was handed one
+        (`Admission.wait`)."""
         self.hub = hub
         self.transport = transport
         s = hub.settings
@@ -87,7 +89,7 @@ class Session:
         self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
         self.opened = time.monotonic()
         self.close_reason = ""
-        refused = hub.admit()
+        refused = hub.admission.admit(reserved)
         self._admitted = self._pending = refused is None  # counted by the hub while it lives / until auth
         if refused is not None:  # the server is full: say so and go, before any frame is read
             self.state = CLOSING
@@ -167,7 +169,7 @@ class Session:
             self._writer_task.cancel()
         self._unstall()
         if self._admitted:
-            self.hub.release(self._pending)
+            self.hub.admission.release(self._pending)
             self._admitted = self._pending = False
         self.hub.frames.forget(self)
         self.hub.detach(self)
@@ -326,7 +328,7 @@ class Session:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
-        self.hub.authenticated()
+        self.hub.admission.authenticated()
         head = await self.hub.store.head(ident.uid)
         # an ack taken in but not stored yet counts: it waits for `ack_delay` or the next send's commit
         cursor = max(await self.hub.store.cursor(ident.uid, ident.device),

@@ -75,8 +75,15 @@ async def websocket_endpoint(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(compress=s.ws_compression == "deflate", max_msg_size=s.max_frame_bytes + 1,
                                heartbeat=PING_INTERVAL)
     ws.headers[NODE_HEADER] = hub.bus.node  # which node (process) holds this connection, for operators and tests
-    await ws.prepare(request)
-    session = Session(hub, _AiohttpTransport(ws))
+    # past max_pending_auth the handshake waits for a place (core/admission.py), up to pending_auth_wait
+    reserved = await hub.admission.wait()
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        if reserved:
+            hub.admission.release(pending=True)
+        raise
+    session = Session(hub, _AiohttpTransport(ws), reserved)
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
