@@ -131,3 +131,21 @@ def test_client_reconnects_at_once_and_sends_in_flight_are_answered_once(server:
             assert got == [f"m{i}" for i in range(200)]  # once each, in order
 
     asyncio.run(asyncio.wait_for(run(), 60))
+
+
+@pytest.mark.settings(max_pending_auth=1, pending_auth_wait=30.0)
+def test_a_handshake_waiting_for_a_place_is_sent_elsewhere_when_the_node_drains(server: RunningServer) -> None:
+    async def run() -> None:
+        holder = await websockets.connect(server.ws_url)  # takes the one place to authenticate
+        waiter = asyncio.ensure_future(websockets.connect(server.ws_url))
+        await until(lambda: server.hub.admission.waiting == 1, 10)
+        server.hub.draining = True
+        holder_auth = {"t": "auth", "v": 1, "token": server.token("alice"), "appid": server.appid}
+        await holder.send(json.dumps(holder_auth))  # its place goes to the waiter, which finds the node draining
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await asyncio.wait_for(waiter, 10)
+        assert refused.value.response.status_code == 503
+        assert (server.hub.admission.waiting, server.hub.admission.pending) == (0, 0)
+        await holder.close()
+
+    asyncio.run(run())

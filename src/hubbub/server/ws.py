@@ -63,20 +63,28 @@ def origin_allowed(allowed: frozenset[str] | None, origin: str | None) -> bool:
     return allowed is None or origin is None or origin.rstrip("/").lower() in allowed
 
 
+def _draining() -> web.Response:
+    return web.json_response({"error": "DRAINING", "reason": "node draining: connect to another node"},
+                             status=503, headers={"Retry-After": "0"})
+
+
 async def websocket_endpoint(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     s = hub.settings
     if not origin_allowed(s.allowed_origins, request.headers.get("Origin")):
         return web.json_response({"error": "FORBIDDEN", "reason": "origin not allowed"}, status=403)
     if hub.draining:  # a request on a connection opened before the node stopped listening
-        return web.json_response({"error": "DRAINING", "reason": "node draining: connect to another node"},
-                                 status=503, headers={"Retry-After": "0"})
+        return _draining()
     # aiohttp refuses a frame of max_msg_size bytes itself (its check is >=): one more lets the largest pass
     ws = web.WebSocketResponse(compress=s.ws_compression == "deflate", max_msg_size=s.max_frame_bytes + 1,
                                heartbeat=PING_INTERVAL)
     ws.headers[NODE_HEADER] = hub.bus.node  # which node (process) holds this connection, for operators and tests
     # past max_pending_auth the handshake waits for a place (core/admission.py), up to pending_auth_wait
     reserved = await hub.admission.wait()
+    if hub.draining:  # the node began to drain while it waited: send it elsewhere at once
+        if reserved:
+            hub.admission.release(pending=True)
+        return _draining()
     try:
         await ws.prepare(request)
     except BaseException:
