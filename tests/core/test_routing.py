@@ -9,7 +9,7 @@ import pytest
 
 from hubbub.protocol.constants import Close, Status
 
-from .conftest import Device, Harness
+from .conftest import DEADLINE, Device, Harness
 
 
 async def test_message_to_offline_user_arrives_on_connect(harness: Harness) -> None:
@@ -590,6 +590,53 @@ async def test_an_ack_rides_in_the_next_sends_commit(harness: Harness) -> None:
                                 bob.session.ident.uid) == 1
     statuses = [e for e in await alice.wait_events(3) if e["k"] == "status"]
     assert [(s["cid"], s["status"]) for s in statuses] == [("m1", Status.DELIVERED)]
+
+
+async def _bob_holding(harness: Harness, n: int) -> tuple[Device, Device]:
+    """alice, and bob holding n messages from her unacknowledged."""
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    for k in range(n):
+        await alice.request("send", cid=f"m{k}", to="bob", message=f"m{k}")
+    await bob.wait_events(n, ack=False)
+    return alice, bob
+
+
+@pytest.mark.settings(ack_delay=0.4)
+async def test_acks_still_streaming_in_after_ack_delay_are_stored_in_one_commit(harness: Harness) -> None:
+    """A group's members acknowledge one message over tens of milliseconds: the acks wait while they
+    keep coming (a gap of a quarter of ack_delay ends the stream), so one commit stores them all
+    instead of one at ack_delay and another for the rest."""
+    if harness.hub.read_now is None:
+        pytest.skip("SQLite only: acks wait for ack_delay there")
+    _alice, bob = await _bob_holding(harness, 120)
+    uid = bob.session.ident.uid
+    writer = harness.hub.store._writer
+    batches = writer.batches
+    for seq in range(1, 121):  # 0.6 s of acks, past ack_delay (0.4 s), each within its quiet time
+        await bob.feed({"t": "ack", "seq": seq})
+        await asyncio.sleep(0.005)
+    end = asyncio.get_running_loop().time() + DEADLINE
+    while await harness.scalar("SELECT cursor FROM devices WHERE device='d1' AND uid=?", uid) != 120:
+        assert asyncio.get_running_loop().time() < end, "the acks were never stored"
+        await asyncio.sleep(0.02)
+    assert writer.batches == batches + 1
+
+
+@pytest.mark.settings(ack_delay=0.05)
+async def test_acks_that_keep_coming_are_stored_within_four_ack_delays(harness: Harness) -> None:
+    """A stream of acks that does not stop is still stored: the wait is bounded (4 x ack_delay)."""
+    if harness.hub.read_now is None:
+        pytest.skip("SQLite only: acks wait for ack_delay there")
+    _alice, bob = await _bob_holding(harness, 60)
+    uid = bob.session.ident.uid
+    stored = []
+    for seq in range(1, 61):  # 0.6 s of acks, never a quiet moment
+        await bob.feed({"t": "ack", "seq": seq})
+        await asyncio.sleep(0.01)
+        if seq == 40:  # 0.4 s in: past 4 x ack_delay and the quiet time after it
+            stored.append(await harness.scalar("SELECT cursor FROM devices WHERE device='d1' AND uid=?", uid))
+    assert stored[0], "stored while the stream went on"
 
 
 @pytest.mark.settings(ack_delay=1.0)
