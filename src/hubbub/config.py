@@ -77,7 +77,8 @@ class Settings:
     window_bytes: int = _s(1024 * 1024, "event bytes sent to a device before it must acknowledge (beside window)",
                            min=1, max=4096 * MiB)
     ack_delay: float = _s(0.02, "seconds a device's ack may wait before its cursor is stored; a send commits the "
-                          "acks waiting then in the same transaction (fewer commits under paced traffic)",
+                          "acks waiting then in the same transaction (fewer commits under paced traffic); "
+                          "acks still streaming in then wait for a pause, up to 4 times this",
                           min=0.0, max=1.0)
     window_timeout: float = _s(60.0, "seconds a device may hold a full window unacknowledged before it is closed",
                                min=0.01, max=24 * 3600.0)
