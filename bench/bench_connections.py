@@ -3,8 +3,10 @@
 A loader in this process opens N connections to a server in a child process, each offering
 permessage-deflate as Chromium and Firefox do, authenticates each and then holds it idle. The
 server's RSS is read at N = each --counts value (one server, connections added step by step), and
-KiB per connection is (RSS at N - RSS before the first connection) / N. The same is done for bare
-servers (bench/bare_servers.py) in the same run; the first --bare one is the baseline.
+KiB per connection is (RSS at N - RSS before the first connection) / N, and likewise for its
+anonymous part (heap) and its file-backed part (for Hubbub mostly SQLite's mmap of the pages the
+first auths read, which weighs most at small N). The same is done for bare servers
+(bench/bare_servers.py) in the same run; the first --bare one is the baseline.
 
     python bench/bench_connections.py [--counts 1000,5000,15000] [--bare aiohttp,picows]
                                       [--settle 2] [--json out.json] [--plot memory.png]
@@ -33,7 +35,7 @@ async def load(server: bl.ServerProcess, counts: list[int], tokens: list[str] | 
     """Open connections up to each count; RSS at each step."""
     pid = server.pid
     await asyncio.sleep(settle)
-    base = bl.rss_kb(pid)
+    base = bl.rss_parts(pid)
     conns: list[bl.RawWS] = []
     steps = []
     extensions = ""
@@ -59,13 +61,16 @@ async def load(server: bl.ServerProcess, counts: list[int], tokens: list[str] | 
         conns += await bl.open_many(count - start, lambda i: open_one(start + i), f"{label}: {start}->{count}")
         extensions = conns[0].extensions if conns else ""
         await asyncio.sleep(settle)
-        rss = bl.rss_kb(pid)
-        steps.append({"connections": count, "rss_kb": rss, "kb_per_connection": round((rss - base) / count, 2)})
+        rss = bl.rss_parts(pid)
+        steps.append({"connections": count, "rss_kb": rss["VmRSS"],
+                      "kb_per_connection": round((rss["VmRSS"] - base["VmRSS"]) / count, 2),
+                      "anon_kb_per_connection": round((rss.get("RssAnon", 0) - base.get("RssAnon", 0)) / count, 2),
+                      "file_kb_per_connection": round((rss.get("RssFile", 0) - base.get("RssFile", 0)) / count, 2)})
     elapsed = time.perf_counter() - t0
     lost = sum(1 for c in conns if c.closed.done())
     for c in conns:
         c.abort()
-    return {"rss_before_kb": base, "steps": steps, "negotiated": extensions, "lost_while_idle": lost,
+    return {"rss_before_kb": base["VmRSS"], "steps": steps, "negotiated": extensions, "lost_while_idle": lost,
             "connect_s": round(elapsed, 2)}
 
 
@@ -90,7 +95,10 @@ def print_row(name: str, r: dict[str, Any], baseline: dict[str, Any] | None) -> 
         if baseline and baseline["steps"][i]["kb_per_connection"] > 0:
             cell += f" ({step['kb_per_connection'] / baseline['steps'][i]['kb_per_connection']:.2f}x)"
         cells.append(cell)
+    parts = "  ".join(f"{s['connections']:>6}: anon {s['anon_kb_per_connection']:.1f} + file {s['file_kb_per_connection']:.1f}"
+                      for s in r["steps"])
     print(f"{name:>20}  " + "  ".join(cells) + f"   [{r['negotiated'] or 'no compression'}]", flush=True)
+    print(f"{'':>20}  {parts}", flush=True)
 
 
 def main() -> None:

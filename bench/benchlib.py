@@ -53,10 +53,20 @@ def install_uvloop() -> None:
 
 def rss_kb(pid: int) -> int:
     """Resident set size of a process, in KiB (Linux /proc)."""
+    return rss_parts(pid)["VmRSS"]
+
+
+def rss_parts(pid: int) -> dict[str, int]:
+    """VmRSS and its parts RssAnon (heap, stacks), RssFile (mapped files: code, SQLite's mmap) and
+    RssShmem, in KiB (Linux /proc)."""
+    out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+            out[name] = int(value.split()[0])
+    if "VmRSS" not in out:
+        raise RuntimeError(f"no VmRSS for {pid}")
+    return out
 
 
 def cpu_seconds(pid: int) -> float:
