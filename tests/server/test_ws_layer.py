@@ -55,8 +55,8 @@ async def test_an_idle_session_runs_no_task_and_holds_no_queue(server: Any) -> N
         return {s.ident.address: (s._writer_task, s._pusher_task, s._tasks, s._inflight, s._out)
                 for conns in server.hub.sessions.values() for s in conns.values()}
     states = server.call(asyncio.sleep(0, idle_state()))
-    assert states["bob"] == (None, None, [], None, [])  # bob acknowledged all he got
-    assert states["alice"][:3] == (None, None, []) and states["alice"][4] == []  # alice did not ack
+    assert states["bob"] == (None, None, (), None, None)  # bob acknowledged all he got
+    assert states["alice"][:3] == (None, None, ()) and states["alice"][4] is None  # alice did not ack
     # and the pusher comes back when there is something to send
     await alice.send(json.dumps({"t": "send", "r": 2, "cid": "c2", "to": "bob", "message": "again"}))
     frame = json.loads(await bob.recv())

@@ -7,9 +7,11 @@ after each commit wakes the devices whose logs grew. It knows neither sockets no
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import msgspec
 
@@ -24,6 +26,7 @@ from ..store.base import Group, Member, OutMessage, SendResult, Store, TokenInfo
 from .shared_quota import LocalQuota, open_quota
 from .admission import Admission
 from .cluster import Cluster
+from .deadlines import TokenDeadlines
 from .order import SendOrder, Ticket
 from .quota import Buckets
 from .session import Session
@@ -63,6 +66,8 @@ class Hub:
         # understood yet: see docs/architecture.md)
         self._ack_delay = settings.ack_delay if self.read_now is not None else 0.0
         self.sessions: dict[int, dict[str, Session]] = {}
+        # one timer for the token expiry of every connection, not one per connection (core/deadlines.py)
+        self.deadlines = TokenDeadlines(self.all_sessions, self.now)
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._acks: dict[tuple[int, str], tuple[int, str]] = {}
@@ -104,6 +109,7 @@ class Hub:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
+        self.deadlines.stop()
         if self._reread is not None:
             self._reread.cancel()
         self.calls.stop()
@@ -242,6 +248,11 @@ class Hub:
     def connection_count(self) -> int:
         return sum(len(d) for d in self.sessions.values())
 
+    def all_sessions(self) -> Iterator[Session]:
+        """Every authenticated session of this node."""
+        for conns in self.sessions.values():
+            yield from conns.values()
+
     # -- sessions -------------------------------------------------------------------------------
 
     async def authenticate(self, token: str, appid: str) -> TokenInfo:
@@ -256,7 +267,9 @@ class Hub:
             raise ProtocolError("AUTHFAIL", "token was issued for another appid")
         if not info.active:
             raise ProtocolError("AUTHFAIL", "user is not active")
-        return info
+        # the ident lives as long as the connection: its appid (one per app) and device id (often
+        # alike across users) are shared strings, not a copy per connection
+        return dataclasses.replace(info, appid=sys.intern(info.appid), device=sys.intern(info.device))
 
     def attach(self, session: Session, ident: TokenInfo) -> str | None:
         """Register a session; return why it is refused, or None.
@@ -282,6 +295,7 @@ class Hub:
                 return f"device {ident.device} already has {tabs} connections (max_tabs)"
         first = not conns and not roster.online(ident.uid)
         conns[session.key] = session
+        self.deadlines.watch(ident.expires)
         if old is not None:
             self._sign_out(old, "replaced by a newer connection of this device")
         if elsewhere is not None:

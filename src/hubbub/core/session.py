@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from ..protocol import frames as f
@@ -50,10 +49,11 @@ class Transport(Protocol):
 class Session:
     """The server side of one connection (see module docstring)."""
 
-    # slots: a session lives as long as its connection, most of it idle (see docs/architecture.md)
+    # slots: a session lives as long as its connection, most of it idle (see docs/architecture.md);
+    # an idle one holds no list, timer or task of its own (empty queues are None or ())
     __slots__ = ("hub", "transport", "state", "ident", "key", "strikes", "acked", "sent_upto",
                  "known_head", "_out", "_out_bytes", "_writing", "_inflight", "_inflight_bytes", "_feeding",
-                 "_tasks", "_writer_task", "_pusher_task", "_sends", "opened", "close_reason", "_deadline",
+                 "_tasks", "_writer_task", "_pusher_task", "_sends", "close_reason", "_deadline",
                  "_stall", "_admitted", "_pending", "_streaming")
 
     def __init__(self, hub: "Hub", transport: Transport, reserved: bool = False) -> None:
@@ -69,32 +69,31 @@ class Session:
         self.acked = 0        # newest seq the client acknowledged
         self.sent_upto = 0    # newest seq pushed to the client
         self.known_head = 0   # newest seq known to exist in the log
-        self._out: list[str] = []  # frames to write; the writer takes the whole list at once
+        self._out: list[str] | None = None  # frames to write; the writer takes the whole list at once
         self._out_bytes = 0
         self._writing = False  # the writer waits in transport.send (the client is not reading yet)
         # (seq, bytes) of the events unacknowledged; None while there are none (an idle connection)
         self._inflight: collections.deque[tuple[int, int]] | None = None  # (seq, bytes) unacknowledged
         self._inflight_bytes = 0
         self._feeding = False  # inside feed(): the receive loop waits for us, so no ack can arrive
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._tasks: tuple[asyncio.Task[Any], ...] = ()
         # No task while idle: the writer and the pusher run only while they have work (emit, _kick).
         # Each is first a callback for the next loop turn (cheaper than a task, and what one turn
         # queued leaves together); a task only when it must wait (a socket that does not take the
         # frames now, a store whose reads suspend).
         self._writer_task: asyncio.Task[None] | asyncio.Handle | None = None
         self._pusher_task: asyncio.Task[None] | asyncio.Handle | None = None
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None  # the auth deadline (token expiry: hub.deadlines)
         self._streaming = False  # the welcome went out: events may follow
         self._sends: Credit | None = None  # made by the first send
         self._stall: asyncio.TimerHandle | None = None  # set while a full window waits for an ack
-        self.opened = time.monotonic()
         self.close_reason = ""
         refused = hub.admission.admit(reserved)
         self._admitted = self._pending = refused is None  # counted by the hub while it lives / until auth
         if refused is not None:  # the server is full: say so and go, before any frame is read
             self.state = CLOSING
             self.close_reason = refused
-            self._tasks.append(asyncio.ensure_future(self._close_now(Close.TRY_AGAIN, refused)))
+            self._tasks = (asyncio.ensure_future(self._close_now(Close.TRY_AGAIN, refused)),)
             return
         self._deadline = asyncio.get_running_loop().call_later(s.auth_timeout, self._auth_late)
 
@@ -188,7 +187,10 @@ class Session:
         """
         if self.state == CLOSED:
             return
-        self._out.append(text)
+        if self._out is None:
+            self._out = [text]
+        else:
+            self._out.append(text)
         self._out_bytes += f.byte_len(text)
         if self._writer_task is None:
             self._writer_task = asyncio.get_running_loop().call_soon(self._write_out)
@@ -257,7 +259,7 @@ class Session:
             except Exception:  # socket gone; the I/O layer reports the close
                 written = True
             if written:
-                self._out = []
+                self._out = None
                 self._out_bytes = 0
                 return
         self._writer_task = asyncio.ensure_future(self._writer())
@@ -266,7 +268,7 @@ class Session:
         """Write the queued frames one at a time, waiting for the socket, then end (emit starts it again)."""
         try:
             while self._out:
-                batch, self._out = self._out, []
+                batch, self._out = self._out, None
                 for text in batch:
                     self._out_bytes -= f.byte_len(text)
                     self._writing = True
@@ -275,7 +277,7 @@ class Session:
         except asyncio.CancelledError:
             raise
         except Exception:  # socket gone; the I/O layer reports the close
-            self._out.clear()
+            self._out = None
             self._out_bytes = 0
             self._writing = False
         finally:
@@ -341,7 +343,6 @@ class Session:
         self.acked = self.sent_upto = after
         # a commit during the await above may have raised known_head already: never lower it
         self.known_head = max(self.known_head, head)
-        self._token_deadline(ident.expires)
         s = self.hub.settings
         self.emit(f.encode({"t": "welcome", "v": PROTOCOL_VERSION, "uid": ident.uid, "address": ident.address,
                             "device": ident.device, "head": head, "after": after, "ts": self.hub.now(),
@@ -371,17 +372,15 @@ class Session:
             else:
                 self._pusher_task = asyncio.ensure_future(self._pusher())
 
-    def _token_deadline(self, expires: int) -> None:
-        """The token expires while connected: the connection ends with it (4001). A timer, not a
-        task: an idle connection runs nothing (its memory is measured, docs/architecture.md)."""
+    def token_expires(self) -> int | None:
+        """When this open connection's token expires (ms), for the node's one expiry timer
+        (core/deadlines.py: no timer per connection); None once it is closing."""
+        return self.ident.expires if self.state == OPEN and self.ident is not None else None
+
+    def token_expired(self) -> None:
+        """The token expired while connected: the connection ends with it (4001)."""
         if self.state != OPEN:
             return
-        left = expires - self.hub.now()
-        if left > 0:  # in steps of at most a day: a far expiry needs no far timer
-            self._deadline = asyncio.get_running_loop().call_later(min(left / 1000, 86400.0),
-                                                                   self._token_deadline, expires)
-            return
-        self._deadline = None
         self.error("AUTHFAIL", "token expired")
         self.hub.spawn(self.close(Close.AUTHFAIL, "AUTHFAIL: token expired"))
 
