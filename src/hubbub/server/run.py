@@ -18,7 +18,7 @@ from . import asgi
 from .app import create_app
 from .control import remove_control_file, write_control_file
 from .drain import DrainBudget, drain_sessions
-from .ws import HUB, websocket_endpoint
+from .ws import HUB, heartbeat, websocket_endpoint
 
 log = logging.getLogger("hubbub.server")
 
@@ -35,6 +35,7 @@ def web_app(settings: Settings) -> tuple[web.Application, Any]:
     app.router.add_get("/ws", websocket_endpoint)
     app.router.add_route("*", "/{path:.*}", asgi.handler(http))
     app.cleanup_ctx.append(asgi.lifespan(http))
+    app.cleanup_ctx.append(heartbeat)  # pings for the node's connections, one sweep for all (ws.py)
 
     async def close_sessions(_app: web.Application) -> None:
         await hub.close_sessions()
