@@ -136,6 +136,12 @@ def main() -> None:
         results["hubbub_to_baseline"] = [
             round(h["kb_per_connection"] / b["kb_per_connection"], 3) if b["kb_per_connection"] > 0 else None
             for h, b in zip(results["servers"]["hubbub"]["steps"], baseline["steps"])]
+        # the heap alone: Hubbub's file-backed part is SQLite's mmap, which follows the database's size
+        results["hubbub_anon_to_baseline"] = [
+            round(h["anon_kb_per_connection"] / b["anon_kb_per_connection"], 3) if b["anon_kb_per_connection"] > 0
+            else None for h, b in zip(results["servers"]["hubbub"]["steps"], baseline["steps"])]
+        print("hubbub/baseline, RSS: " + " ".join(f"{x:.2f}x" for x in results["hubbub_to_baseline"] if x)
+              + "; anonymous part: " + " ".join(f"{x:.2f}x" for x in results["hubbub_anon_to_baseline"] if x))
     bl.finish(args, results, draw)
 
 
