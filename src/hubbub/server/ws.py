@@ -185,7 +185,10 @@ async def _take(session: Session, transport: _AiohttpTransport, message: Any) ->
         await session.feed(message.data)
         return True
     if kind is WSMsgType.PING:
-        await transport.ws.pong(message.data)
+        try:
+            await transport.ws.pong(message.data)
+        except (ConnectionError, RuntimeError):  # the socket is closing: the connection is over
+            return False
         return True
     if kind is WSMsgType.PONG:
         return True
