@@ -115,7 +115,9 @@ def main() -> None:
             entry[name] = {k: round(statistics.median(r[k] for r in rs), 1) for k in rs[0]}
             entry[name]["total"] = round(statistics.median(sum(r.values()) for r in rs), 1)
         if args.baseline:
-            entry["ratio_to_baseline"] = {k: round(entry["this"][k] / entry["baseline"][k], 2) for k in entry["this"]}
+            # None where the baseline measured no CPU at all (a tiny run: CPU time is counted in clock ticks)
+            entry["ratio_to_baseline"] = {k: round(entry["this"][k] / entry["baseline"][k], 2) if entry["baseline"][k]
+                                          else None for k in entry["this"]}
         results["batches"][str(batch)] = entry
         print(f"batches of {batch}: " + "; ".join(f"{name} {entry[name]} us/message" for name in trees)
               + (f"; this/baseline {entry['ratio_to_baseline']}" if args.baseline else ""), flush=True)

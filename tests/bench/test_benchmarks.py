@@ -109,7 +109,7 @@ def test_bench_pgstore_weighs_the_store_against_a_baseline_tree(tmp_path: Path, 
     if pg_database is None:
         need_service(f"PostgreSQL at {PG_SERVER}")
     src = str(BENCH.parent / "src")
-    r = run_bench("bench_pgstore.py", tmp_path, "--messages", "40", "--batches", "1,8", "--repeat", "1",
+    r = run_bench("bench_pgstore.py", tmp_path, "--messages", "200", "--batches", "1,8", "--repeat", "1",
                   "--baseline", src, "--postgres", PG_SERVER)
     assert set(r["batches"]) == {"1", "8"}
     for entry in r["batches"].values():
