@@ -249,10 +249,12 @@ async def run_load(kind: str, url: str | Sequence[tuple[str, str]], tokens: list
             links.append(await ws_pair(urls[i][0], s, r, to, deliver, receiver_url=urls[i][1]))
     stop = asyncio.Event()
 
-    async def sender(send: Send) -> None:
+    async def sender(k: int, send: Send) -> None:
         n = 0
-        start = time.perf_counter()
         interval = pairs / rate if rate else 0.0
+        # paced senders start evenly spread over one interval: the load arrives as a steady stream,
+        # as many independent users' messages do, not in bursts of one message per sender
+        start = time.perf_counter() + k * interval / pairs
         while not stop.is_set():
             if interval:
                 delay = start + n * interval - time.perf_counter()
@@ -261,7 +263,7 @@ async def run_load(kind: str, url: str | Sequence[tuple[str, str]], tokens: list
             await send(n, "%.9f" % time.perf_counter())
             n += 1
 
-    tasks = [asyncio.ensure_future(sender(send)) for send, _close in links]
+    tasks = [asyncio.ensure_future(sender(k, send)) for k, (send, _close) in enumerate(links)]
     await asyncio.sleep(1.0)  # warm up
     latencies.clear()
     base, t0 = delivered, time.perf_counter()
