@@ -128,6 +128,9 @@ class Settings:
                                     "share in Redis (with a Redis bus)", min=0.01, max=10.0)
     max_backend_body: int = _s(1024 * 1024, "largest backend API request body, in bytes", min=64, max=1024 * MiB)
     max_batch: int = _s(512, "most store operations committed in one transaction", min=1, max=100_000)
+    commit_window: float = _s(0.002, "SQLite: seconds a commit waits after the one before, so that steady traffic "
+                              "shares commits (a commit after a pause goes at once); 0 commits every loop turn",
+                              min=0.0, max=0.1)
     expiry_sweep_interval: float = _s(1.0, "seconds between sweeps for expired messages", min=0.01, max=3600.0)
     call_ring_timeout: float = _s(45.0, "seconds a call rings before it ends with NOANSWER", min=0.1, max=3600.0)
     call_grace: float = _s(5.0, "seconds a call's endpoint may be disconnected (a new leader tab) before the call ends",

@@ -72,3 +72,50 @@ async def test_checkpoints_run_off_the_loop_and_close_empties_the_wal(tmp_path: 
     reader.close()
     writer.close()
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed in full, then removed by the last close
+
+
+async def test_operations_within_the_commit_window_share_the_next_commit(tmp_path: Path) -> None:
+    """Steady traffic: a write that comes shortly after a commit waits for the window, and the ones
+    behind it in that time join its transaction instead of committing one by one."""
+    writer = BatchWriter(connector(tmp_path / "db"), commit_window=0.5)
+    writer.start()
+    try:
+        await writer.run(insert, 0)  # after a pause: committed at once (the window starts here)
+        assert writer.batches == 1
+        first = asyncio.ensure_future(writer.run(insert, 1))
+        await asyncio.sleep(0.05)  # a later loop turn, still inside the window
+        assert not first.done()  # it waits for the window...
+        second = asyncio.ensure_future(writer.run(insert, 2))
+        assert await asyncio.gather(first, second) == [1, 2]
+        assert writer.batches == 2  # ...and the one that came meanwhile shares its commit
+    finally:
+        writer.close()
+
+
+async def test_a_write_after_a_pause_does_not_wait_for_the_window(tmp_path: Path) -> None:
+    writer = BatchWriter(connector(tmp_path / "db"), commit_window=0.1)
+    writer.start()
+    try:
+        await writer.run(insert, 0)
+        await asyncio.sleep(0.2)  # longer than the window: the next write goes in the next loop turn
+        fut = asyncio.ensure_future(writer.run(insert, 1))
+        for _ in range(20):  # a few loop turns (microseconds), far less than the window
+            if fut.done():
+                break
+            await asyncio.sleep(0)
+        assert fut.done() and fut.result() == 1
+    finally:
+        writer.close()
+
+
+async def test_close_commits_what_waits_for_the_window(tmp_path: Path) -> None:
+    writer = BatchWriter(connector(tmp_path / "db"), commit_window=10.0)
+    writer.start()
+    await writer.run(insert, 0)
+    waiting = asyncio.ensure_future(writer.run(insert, 1))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    writer.close()  # the store stops: what waits is committed now, and the window's timer is dropped
+    assert await asyncio.wait_for(waiting, 5) == 1
+    rows = sqlite3.connect(tmp_path / "db").execute("SELECT count(*) FROM t").fetchone()[0]
+    assert rows == 2

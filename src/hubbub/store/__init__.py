@@ -14,7 +14,8 @@ def open_store(settings: Settings) -> Store:
         path = url.removeprefix("sqlite:///") if url else str(settings.data_path / "hubbub.db")
         return SQLiteStore(path, settings.sqlite_synchronous, settings.max_batch,
                            busy_timeout=settings.sqlite_busy_timeout, lock_wait=settings.sqlite_lock_wait,
-                           wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes)
+                           wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes,
+                           commit_window=settings.commit_window)
     if url.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore  # asyncpg is an optional dependency
         return PostgresStore(url, settings.max_batch, settings.pg_pool_size, tail_bytes=settings.writer_cache_bytes)

@@ -96,7 +96,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL", max_batch: int = 512, *,
                  busy_timeout: float = 0.05, lock_wait: float = 30.0, wal_size_limit: int = 64 * 1024 * 1024,
-                 cache_bytes: int = 16 * 1024 * 1024) -> None:
+                 cache_bytes: int = 16 * 1024 * 1024, commit_window: float = 0.0) -> None:
         self.path = Path(path)
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -109,7 +109,7 @@ class SQLiteStore:
         self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 3 // 8)
         self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 3 // 8))
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
-                                   lock_wait=lock_wait, wal_size_limit=wal_size_limit)
+                                   lock_wait=lock_wait, wal_size_limit=wal_size_limit, commit_window=commit_window)
         self._db: sqlite3.Connection | None = None
         self._tokens_db: sqlite3.Connection | None = None  # token look-ups at auth: see open()
 
