@@ -54,7 +54,7 @@ def node_of(cluster: Cluster, client: Client) -> int | None:
 
 
 class Load:
-    """20 pairs streaming through the balancer; `run_until(n)` sends until each sender has sent n."""
+    """20 pairs streaming through the balancer; `send_until(n)` sends until each sender has sent n."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
@@ -122,6 +122,14 @@ class Load:
     def answered(self) -> int:
         return sum(len(p.answered) for p in self.pairs)
 
+    async def stream_until(self, n: int, answered: int, what: str, before: str) -> asyncio.Future[None]:
+        """Start `send_until(n)` and return it, still running, once `answered` sends are answered:
+        what the test does next happens mid-stream."""
+        streaming = asyncio.ensure_future(self.send_until(n))
+        await wait_until(lambda: self.answered() >= answered or streaming.done(), 120, what)
+        assert not streaming.done(), f"the stream ended before {before}"
+        return streaming
+
     async def check_delivery(self, timeout: float = 90) -> None:
         """Every answered message arrives exactly once, in send order (waits for stragglers first);
         in the sender's own log it shows once, in order, and gets one DELIVERED status."""
@@ -168,10 +176,8 @@ async def test_node_sigkilled_under_load_loses_and_doubles_nothing(cluster: Clus
     victim = 0
     on_victim = [p for p in load.pairs for c in (p.sender, p.receiver) if node_of(cluster, c) == victim]
     assert len(on_victim) >= 10, "the victim holds a third of the clients"
-    streaming = asyncio.ensure_future(load.send_until(120))
     # mid-stream: once a third of the messages are answered, the victim dies without a word
-    await wait_until(lambda: load.answered() >= PAIRS * 40 or streaming.done(), 120, "a third answered")
-    assert not streaming.done(), "the stream ended before the kill"
+    streaming = await load.stream_until(120, PAIRS * 40, "a third answered", "the kill")
     os.kill(cluster.nodes[victim].pid, signal.SIGKILL)
     killed_at = load.answered()
     await asyncio.wait_for(streaming, 180)
@@ -251,9 +257,7 @@ async def test_redis_restarted_under_load_delivery_resumes_nothing_lost(
     load = Load(cluster)
     try:
         await load.connect()
-        streaming = asyncio.ensure_future(load.send_until(40))
-        await wait_until(lambda: load.answered() >= PAIRS * 15 or streaming.done(), 120, "a part answered")
-        assert not streaming.done(), "the stream ended before Redis went away"
+        streaming = await load.stream_until(40, PAIRS * 15, "a part answered", "Redis went away")
         await asyncio.to_thread(private_redis.stop)  # all bus state gone (no save, no AOF)
         stopped_at = load.answered()
         # the stream ends while Redis is away (sends are answered from the store, wake-ups to the
@@ -317,9 +321,7 @@ async def test_one_node_cut_off_from_redis_its_messages_reach_the_other_nodes(
         load = Load(cluster)
         try:
             await load.connect()
-            streaming = asyncio.ensure_future(load.send_until(40))
-            await wait_until(lambda: load.answered() >= PAIRS * 15 or streaming.done(), 120, "a part answered")
-            assert not streaming.done(), "the stream ended before the cut"
+            streaming = await load.stream_until(40, PAIRS * 15, "a part answered", "the cut")
             proxy.set_backend(0, None)
             proxy.cut()
             # the stream ends while node 0 is cut off: nothing later wakes its senders' receivers
@@ -338,9 +340,7 @@ async def test_store_connections_terminated_under_load_nothing_lost(cluster: Clu
     import asyncpg
 
     await load.connect()
-    streaming = asyncio.ensure_future(load.send_until(100))
-    await wait_until(lambda: load.answered() >= PAIRS * 30 or streaming.done(), 120, "a part answered")
-    assert not streaming.done(), "the stream ended before the cut"
+    streaming = await load.stream_until(100, PAIRS * 30, "a part answered", "the cut")
     conn = await asyncpg.connect(cluster.database_url.split("?")[0], timeout=10)
     try:
         cut = await conn.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
