@@ -29,6 +29,7 @@ from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ,
 _json = msgspec.json.Encoder()
 
 HEAD = "SELECT coalesce(max(seq), 0) FROM events WHERE uid=?"
+_INSERT = "INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)"
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)  # UPDATE ... RETURNING  # one step down the primary key
 _CONVERSATIONS = CONVERSATIONS_SQL.replace("LEFT JOIN events d ", "LEFT JOIN events d INDEXED BY events_mid ")
 """Each row's delivery state through the (mid, uid) index, not every event of the user (see history)."""
@@ -56,39 +57,32 @@ class _Log:
             seq = self.conn.execute(HEAD, (uid,)).fetchone()[0]
         return seq
 
-    def append(self, uid: int, body: str, mid: int | None = None, deadline: int | None = None) -> int:
-        """Append an event; with `mid`, an incoming message whose delivery is tracked until `deadline`."""
+    def _next(self, uid: int, body: str, state: int | None, deadline: int | None) -> int:
+        """Take the next seq of uid's log for this event (its row is inserted by the caller): the
+        head moves and the pushers' tail has the row. Before the insert is fine: a failed one rolls
+        the batch back, and a rollback clears both (`SQLiteStore._forget`)."""
         seq = self.head(uid) + 1
-        state = None if mid is None else PENDING
-        self.conn.execute("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)",
-                          (uid, seq, body, mid, state, deadline))
         self.touched[uid] = seq
         self.tail.add(uid, seq, body, state, deadline)
         return seq
 
+    def append(self, uid: int, body: str, mid: int | None = None, deadline: int | None = None) -> int:
+        """Append an event; with `mid`, an incoming message whose delivery is tracked until `deadline`."""
+        state = None if mid is None else PENDING
+        seq = self._next(uid, body, state, deadline)
+        self.conn.execute(_INSERT, (uid, seq, body, mid, state, deadline))
+        return seq
+
     def append_all(self, items: list[tuple[int, str]]) -> None:
         """Append untracked events (uid, body), in order, with one statement (an ack batch's receipts)."""
-        rows = []
-        touched, tail = self.touched, self.tail
-        for uid, body in items:
-            seq = self.head(uid) + 1
-            rows.append((uid, seq, body))
-            touched[uid] = seq
-            tail.add(uid, seq, body, None, None)
-        self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,NULL,NULL,NULL)",
-                              rows)
+        self.conn.executemany(_INSERT, [(uid, self._next(uid, body, None, None), body, None, None, None)
+                                        for uid, body in items])
 
     def append_to_each(self, uids: list[int], body: str, mid: int, deadline: int) -> None:
         """Append the same incoming message to each user's log: one statement for all the rows
         (a group's fan-out; a statement per row was a third of a 1,000-member send's commit)."""
-        rows = []
-        touched, tail = self.touched, self.tail
-        for uid in uids:
-            seq = self.head(uid) + 1
-            rows.append((uid, seq, body, mid, PENDING, deadline))
-            touched[uid] = seq
-            tail.add(uid, seq, body, PENDING, deadline)
-        self.conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)", rows)
+        self.conn.executemany(_INSERT, [(uid, self._next(uid, body, PENDING, deadline), body, mid, PENDING, deadline)
+                                        for uid in uids])
 
 
 class SQLiteStore:
