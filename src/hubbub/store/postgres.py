@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import asyncpg
 
-from ..protocol.constants import GroupFlag, MemberFlag, Status
+from ..protocol.constants import Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .pgbatch import LOST, LOST_WAIT, RETRIES, Batch, PgBatchWriter
 from .coalesce import Coalescer
 from .tail import EventTail
 from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
-                     glob_to_like, history_page, message_events, read_events, update_events,
+                     glob_to_like, group_recipients, history_page, message_events, read_events, update_events,
                      USER_SELECT, user_row)
 
 _CONVERSATIONS = (CONVERSATIONS_SQL.replace(":uid", "$1").replace(":app", "$2").replace(":before", "$3")
@@ -356,11 +356,9 @@ class PostgresStore:
         if msg.gid:
             gflag = await c.fetchval("SELECT flag FROM groups WHERE gid=$1", msg.gid)
             rows = await c.fetch("SELECT uid, flags FROM members WHERE gid=$1", msg.gid)
-            selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
             blockers = {r[0] for r in await c.fetch("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
                                                     "AND b.blocked=$1 WHERE m.gid=$2", msg.sender, msg.gid)}
-            recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
-                          and (u != msg.sender or loop) and u not in blockers]
+            recipients = group_recipients(msg, gflag, rows, blockers)
         else:
             recipients = [msg.to]
         for uid in recipients:

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 import msgspec
 
-from ..protocol.constants import Flag, Status
+from ..protocol.constants import Flag, GroupFlag, MemberFlag, Status
 from ..protocol.frames import SERVER_CID, byte_len
 from .base import CallRecord, OutMessage, User
 
@@ -52,6 +52,15 @@ def message_events(msg: OutMessage, mid: int) -> tuple[str, str]:
     out = event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address, status=int(Status.SENT), **common)
     incoming = event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
     return out, incoming
+
+
+def group_recipients(msg: OutMessage, group_flag: int, members: Iterable[tuple[int, int]],
+                     blockers: set[int]) -> list[int]:
+    """Whose logs a group message goes to, of the group's (uid, member flags): with SELECTED_RECV only
+    members flagged RECV; the sender only with LOOPBACK; never a member who blocked the sender."""
+    selected, loop = bool(group_flag & GroupFlag.SELECTED_RECV), bool(group_flag & GroupFlag.LOOPBACK)
+    return [u for u, flags in members if (not selected or flags & MemberFlag.RECV)
+            and (u != msg.sender or loop) and u not in blockers]
 
 
 def call_info(rec: CallRecord) -> dict[str, Any]:

@@ -17,14 +17,14 @@ from typing import Any, Callable
 import msgspec
 
 from ..private import private_file
-from ..protocol.constants import GroupFlag, MemberFlag, Status
+from ..protocol.constants import Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
 from .tail import EventTail
 from .migrate import upgrade_sqlite
 from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
-                     frame_items, history_page, json_or_none, read_events, update_events, user_row)
+                     frame_items, group_recipients, history_page, json_or_none, message_events, read_events, update_events, user_row)
 
 _json = msgspec.json.Encoder()
 
@@ -422,26 +422,17 @@ class SQLiteStore:
                               (msg.app_id, msg.sender, msg.cid)).fetchone()
                 return SendResult(r[0], msg.cid, int(Status.SENT), r[1], dup=True)
             mid = cur.lastrowid or 0
-            common = dict(ts=msg.ts, mid=mid, **{"from": msg.sender_address}, gid=msg.gid, message=msg.message,
-                          title=msg.title, flag=msg.flag, expiry=msg.expiry, type=msg.type)
-            if msg.file:
-                common["file"] = msg.file
-                if msg.file.get("id"):
-                    c.execute("INSERT INTO attachments(file_id, mid) VALUES(?,?) ON CONFLICT DO NOTHING",
-                              (msg.file["id"], mid))
-            if msg.fwd:
-                common["fwd"] = True
-            log.append(msg.sender, event(k="msg", cid=msg.cid, dir="out", peer=msg.to_address,
-                                          status=int(Status.SENT), **common))
-            incoming = event(k="msg", dir="in", peer=msg.sender_address if not msg.gid else "", **common)
+            if msg.file and msg.file.get("id"):
+                c.execute("INSERT INTO attachments(file_id, mid) VALUES(?,?) ON CONFLICT DO NOTHING",
+                          (msg.file["id"], mid))
+            out, incoming = message_events(msg, mid)
+            log.append(msg.sender, out)
             if msg.gid:
                 rows = c.execute("SELECT uid, flags FROM members WHERE gid=?", (msg.gid,)).fetchall()
                 gflag = c.execute("SELECT flag FROM groups WHERE gid=?", (msg.gid,)).fetchone()[0]
-                selected, loop = bool(gflag & GroupFlag.SELECTED_RECV), bool(gflag & GroupFlag.LOOPBACK)
                 blockers = {r[0] for r in c.execute("SELECT b.uid FROM members m JOIN blocks b ON b.uid=m.uid "
                                                     "AND b.blocked=? WHERE m.gid=?", (msg.sender, msg.gid))}
-                recipients = [u for u, flags in rows if (not selected or flags & MemberFlag.RECV)
-                              and (u != msg.sender or loop) and u not in blockers]
+                recipients = group_recipients(msg, gflag, rows, blockers)
             else:
                 recipients = [msg.to]
             log.append_to_each(recipients, incoming, mid, msg.deadline)
