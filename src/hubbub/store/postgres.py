@@ -104,6 +104,7 @@ class PostgresStore:
         self.dsn = dsn
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._reads: Reads | None = None  # the pool's queries, retried on a lost connection
         self.tail = EventTail(tail_bytes)  # the events this process committed last, for pushes
         self._recipients: Coalescer[tuple[int, str, int], tuple[int, bool] | None] = \
             Coalescer(self._recipient, self._recipients_of)
@@ -117,18 +118,19 @@ class PostgresStore:
         await upgrade_postgres(self.dsn)
         self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self._pool_size,
                                                connection_class=_ReadConnection)
+        self._reads = Reads(self._pool)
         await self._writer.start()
 
     async def close(self) -> None:
         await self._writer.close()
         if self._pool is not None:
             await self._pool.close()
-            self._pool = None
+            self._pool = self._reads = None
 
     @property
-    def pool(self) -> "Reads":
-        assert self._pool is not None, "store is not open"
-        return Reads(self._pool)
+    def pool(self) -> Reads:
+        assert self._reads is not None, "store is not open"
+        return self._reads
 
     def observe_commits(self, observe: Callable[[int, float], None]) -> None:
         """Call observe(operations, seconds) after each commit (metrics)."""
