@@ -29,6 +29,7 @@ from typing import Callable
 
 from ..bus import REDIS_SCHEMES
 from ..config import Settings
+from ..store import POSTGRES_SCHEMES
 from .control import operator_token, remove_control_file, write_control_file
 
 KILL_MARGIN = 5.0
@@ -40,7 +41,7 @@ def refusal(settings: Settings) -> str | None:
     if settings.workers <= 1:
         return None
     missing = []
-    if not settings.database_url.startswith(("postgresql://", "postgres://")):
+    if not settings.database_url.startswith(POSTGRES_SCHEMES):
         missing.append("the PostgreSQL store (--database-url postgresql://...): a SQLite database is written "
                        "by one process, which keeps its state in memory")
     if not settings.bus_url.startswith(REDIS_SCHEMES):

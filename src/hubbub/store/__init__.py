@@ -7,6 +7,10 @@ from .base import App, FileMeta, Group, Member, OutMessage, SendResult, Store, T
 from .sqlite import SQLiteStore
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+"""The database URLs the PostgreSQL store takes."""
+
+
 def open_store(settings: Settings) -> Store:
     """The store the settings name: SQLite under data_dir unless database_url says otherwise."""
     url = settings.database_url
@@ -16,12 +20,12 @@ def open_store(settings: Settings) -> Store:
                            busy_timeout=settings.sqlite_busy_timeout, lock_wait=settings.sqlite_lock_wait,
                            wal_size_limit=settings.wal_size_limit, cache_bytes=settings.writer_cache_bytes,
                            commit_window=settings.commit_window)
-    if url.startswith(("postgresql://", "postgres://")):
+    if url.startswith(POSTGRES_SCHEMES):
         from .postgres import PostgresStore  # asyncpg is an optional dependency
         return PostgresStore(url, settings.max_batch, settings.pg_pool_size, tail_bytes=settings.writer_cache_bytes)
     raise ValueError(f"unsupported database_url {url!r}: use sqlite:///path/to/file.db (or leave it empty for "
                      "SQLite in the data folder) or postgresql://user@host:port/database")
 
 
-__all__ = ["App", "FileMeta", "Group", "Member", "OutMessage", "SendResult", "Store", "TokenInfo", "Touched", "User",
-           "SQLiteStore", "open_store"]
+__all__ = ["App", "FileMeta", "Group", "Member", "OutMessage", "POSTGRES_SCHEMES", "SendResult", "Store", "TokenInfo",
+           "Touched", "User", "SQLiteStore", "open_store"]
