@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocol import frames as f
 from ..protocol.errors import ProtocolError
-from ..store.base import CallRecord, TokenInfo
+from ..store.base import EVENT_BYTES, CallRecord, TokenInfo
 from . import ice
 from .directory import Directory
 from .machine import (ENDED, CallError, Calls, Effect, Emit, Party, Record, Share, StartTimer, StopTimer, Target,
@@ -39,9 +39,8 @@ but one as "!<key>\\n<frame>"; plain frames (starting with "{") go to every conn
 carries strings carries these."""
 
 
-RECORD_BYTES = 2 * 200
-"""What one call may write to the logs (its record in both), for the caller's write quota (as
-EVENT_BYTES in core/hub.py estimates an event)."""
+RECORD_BYTES = 2 * EVENT_BYTES
+"""What one call may write to the logs (its record in both), for the caller's write quota."""
 
 
 def address(key: str, frame: str, exclude: bool = False) -> str:

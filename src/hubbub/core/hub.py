@@ -22,7 +22,7 @@ from ..config import Settings
 from ..protocol import frames as f
 from ..protocol.constants import Activity, Close, GroupFlag, MemberFlag, Status
 from ..protocol.errors import ProtocolError
-from ..store.base import Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched
+from ..store.base import EVENT_BYTES, Group, Member, OutMessage, SendResult, Store, TokenInfo, Touched
 from .shared_quota import LocalQuota, open_quota
 from .admission import Admission
 from .cluster import Cluster
@@ -46,9 +46,6 @@ ACK_STREAM_WAIT = 4
 """Acks still streaming in when `ack_delay` is up wait, in all, at most this many times `ack_delay`."""
 ACK_QUIET_PARTS = 4
 """... and are stored once a fraction 1/ACK_QUIET_PARTS of `ack_delay` passes with no ack taken in."""
-
-EVENT_BYTES = 200
-"""What one event costs in a log besides its text (fields, keys, row): the write quota's estimate."""
 
 
 class Hub:

@@ -13,6 +13,9 @@ from typing import Any, Callable, Protocol
 Touched = dict[int, int]
 """uid -> newest seq of that user's log after a write."""
 
+EVENT_BYTES = 200
+"""What one event costs in a log besides its text (fields, keys, row): the write quota's estimate."""
+
 
 @dataclass(frozen=True, slots=True)
 class App:
