@@ -1345,13 +1345,7 @@
         var silent = self.timers.now() - self.heardAt;
         if (silent >= self.cfg.pingInterval + self.cfg.pingTimeout) {
           self.log("no frame for " + silent + " ms: dropping the socket");
-          var ws = self.ws;
-          ws.onopen = ws.onmessage = ws.onclose = noop;
-          try {
-            ws.close(1e3, "silent");
-          } catch (e) {
-          }
-          self._onClose(gen, 1006, "silent");
+          self._dropSocket(gen, "silent");
           return;
         }
         if (silent >= self.cfg.pingInterval && self.connected) self._wsSend({ t: "ping", r: ++self.rseq });
@@ -1437,16 +1431,23 @@
         this.timers.clearTimeout(this.reconnectTimer);
         this.reconnectTimer = null;
       }
-      var gen = this.connGen;
-      if (this.ws) {
-        var ws = this.ws;
+      this._dropSocket(this.connGen, "reconnect");
+    }
+    /**
+     * Leaves socket `gen` now: it is closed without being heard from again (its late events are not
+     * this connection's, and its close event would schedule a second connect), and the loss is
+     * handled at once. @param {number} gen @param {string} reason
+     */
+    _dropSocket(gen, reason) {
+      var ws = this.ws;
+      if (ws) {
         ws.onopen = ws.onmessage = ws.onclose = noop;
         try {
-          ws.close(1e3, "reconnect");
+          ws.close(1e3, reason);
         } catch (e) {
         }
       }
-      this._onClose(gen, 1006, "reconnect");
+      this._onClose(gen, 1006, reason);
     }
     _wsSend(obj) {
       if (!this.ws || !this.connected) return false;
