@@ -57,8 +57,8 @@ class _AiohttpTransport:
         if (writer is None or getattr(writer, "compress", 1) or getattr(writer, "_closing", True)
                 or getattr(getattr(writer, "protocol", None), "writing_paused", True)):
             return False
-        transport = getattr(writer, "transport", None)
-        if transport is None or transport.is_closing():
+        transport = self._socket()
+        if transport is None:
             return False
         parts = []
         for text in texts:
@@ -73,6 +73,7 @@ class _AiohttpTransport:
         await self.ws.close(code=code, message=reason.encode())
 
     def _socket(self) -> asyncio.Transport | None:
+        """The socket under aiohttp's writer, unless it is closing (or aiohttp's internals changed)."""
         transport = getattr(getattr(self.ws, "_writer", None), "transport", None)  # aiohttp's own
         return None if transport is None or transport.is_closing() else transport
 
