@@ -12,7 +12,7 @@ import pytest
 
 from hubbub.cli.main import main
 from hubbub.store.base import OutMessage
-from hubbub.store.migrate import HEAD, script_head, sqlite_revision, upgrade_postgres
+from hubbub.store.migrate import HEAD, script_head, sqlite_revision, upgrade_postgres, upgrade_sqlite
 from hubbub.store.postgres import PostgresStore
 from hubbub.store.sqlite import SQLiteStore
 
@@ -113,3 +113,53 @@ async def test_postgres_upgrades_once_when_nodes_start_together_and_again_is_a_n
         assert await conn.fetchval("SELECT seq FROM heads WHERE uid=$1", bob.uid) == 1
     finally:
         await conn.close()
+
+
+def _events(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT uid, seq, body, mid, state, deadline FROM events ORDER BY uid, seq").fetchall()
+
+
+async def test_sqlite_event_logs_move_into_the_journal_with_every_row_and_their_order(tmp_path: Path) -> None:
+    """0004: the events table clustered by (uid, seq) becomes a rowid table, each log an index on it;
+    every row keeps its fields, (uid, seq) stays unique, and the stores read the logs as before."""
+    path = tmp_path / "r3.db"
+    upgrade_sqlite(path, revision="0003")
+    conn = sqlite3.connect(path)
+    assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name='events'").fetchone()[0]
+    conn.executescript("""
+        INSERT INTO apps(id, name, token_hash, created) VALUES(1, 'test', x'01', 0);
+        INSERT INTO users(uid, app_id, address, created) VALUES(1, 1, 'alice', 0), (2, 1, 'bob', 0);
+    """)
+    rows = [(uid, seq, f'{{"n":{uid * 100 + seq}}}', uid * 100 + seq if uid == 2 else None,
+             (seq % 4 if uid == 2 else None), (9 * 10**12 + seq if uid == 2 else None))
+            for uid in (2, 1) for seq in range(1, 301)]
+    conn.executemany("INSERT INTO events(uid, seq, body, mid, state, deadline) VALUES(?,?,?,?,?,?)", rows)
+    conn.commit()
+    before = _events(conn)
+    conn.close()
+
+    upgrade_sqlite(path)
+    conn = sqlite3.connect(path)
+    try:
+        assert sqlite_revision(path) == HEAD
+        assert "WITHOUT ROWID" not in conn.execute("SELECT sql FROM sqlite_master WHERE name='events'").fetchone()[0]
+        assert _events(conn) == before
+        indexes = {r[1]: r[2] for r in conn.execute("PRAGMA index_list(events)")}
+        assert indexes.get("events_log") == 1 and {"events_mid", "events_due"} <= indexes.keys()
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO events(uid, seq, body) VALUES(1, 300, '{}')")
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT seq, body FROM events WHERE uid=2 AND seq>10 ORDER BY seq LIMIT 5"))
+        assert "events_log" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        conn.close()
+
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        due = await store.due(10**13, 3)  # bob's unacknowledged (state 0) rows, oldest deadline first
+        assert due == [(9 * 10**12 + s, 2, s) for s in (4, 8, 12)]
+        items, _ = await store.events_after(2, 298, 10, 0, 10**6)
+        assert [json.loads(i)["seq"] for i in items] == [299, 300]
+    finally:
+        await store.close()

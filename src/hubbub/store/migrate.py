@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest revision; tests check it is alembic's head."""
 
 _PG_LOCK = 0x6875_6262  # advisory lock key for upgrades ("hubb")
@@ -27,9 +27,9 @@ def _config(connection: Any) -> Any:
     return cfg
 
 
-def _upgrade_on(connection: Any) -> None:
+def _upgrade_on(connection: Any, revision: str = "head") -> None:
     from alembic import command
-    command.upgrade(_config(connection), "head")
+    command.upgrade(_config(connection), revision)
 
 
 def script_head() -> str:
@@ -50,8 +50,9 @@ def sqlite_revision(path: str | Path) -> str | None:
         conn.close()
 
 
-def upgrade_sqlite(path: str | Path, busy_ms: int = 30_000) -> None:
-    """Migrate the SQLite file at path to HEAD (creating it if new), waiting busy_ms for another writer."""
+def upgrade_sqlite(path: str | Path, busy_ms: int = 30_000, revision: str = "head") -> None:
+    """Migrate the SQLite file at path to HEAD (creating it if new), waiting busy_ms for another writer
+    (to an earlier `revision` only in tests of the migrations themselves)."""
     if sqlite_revision(path) == HEAD:
         return
     from sqlalchemy import create_engine, event
@@ -68,7 +69,7 @@ def upgrade_sqlite(path: str | Path, busy_ms: int = 30_000) -> None:
 
     try:
         with engine.begin() as conn:
-            _upgrade_on(conn)
+            _upgrade_on(conn, revision)
     finally:
         engine.dispose()
 
