@@ -63,9 +63,9 @@ class Settings:
                                  "before it fails with BUSY", min=0.01, max=3600.0)
     wal_size_limit: int = _s(64 * MiB, "bytes the SQLite WAL file keeps after a checkpoint under load; "
                              "an idle server empties it", min=0, max=64 * 1024 * MiB)
-    writer_cache_bytes: int = _s(16 * MiB, "memory for the store writer's caches of log heads and device "
-                                 "cursors (SQLite) or of the events this process committed last, which pushes "
-                                 "read (PostgreSQL); the least recently written go first", min=0, max=64 * 1024 * MiB)
+    writer_cache_bytes: int = _s(16 * MiB, "memory for the store writer's caches of log heads, device "
+                                 "cursors and the recipients sends look up (SQLite) or of the events this process "
+                                 "committed last, which pushes read (PostgreSQL); the least recently written go first", min=0, max=64 * 1024 * MiB)
     operator_token: str = _s("", "operator secret for /stats and the CLI's writes through a running server "
                              "(Authorization: Bearer); empty: a random one per run, in data_dir/server.json (0600)")
     max_frame_bytes: int = _s(65536, "largest WebSocket frame accepted, in bytes", min=1024, max=64 * MiB)

@@ -18,7 +18,7 @@ ENTRY_OVERHEAD = 64
 
 def _size(obj: object) -> int:
     size = sys.getsizeof(obj)
-    if isinstance(obj, tuple):
+    if isinstance(obj, (tuple, frozenset)):
         size += sum(sys.getsizeof(item) for item in obj)
     return size
 

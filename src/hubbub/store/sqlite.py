@@ -21,6 +21,7 @@ from ..protocol.constants import Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
 from .cache import BoundedCache
+from .directory import Directory
 from .tail import EventTail
 from .migrate import upgrade_sqlite
 from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
@@ -98,10 +99,12 @@ class SQLiteStore:
         self._busy_ms = int(busy_timeout * 1000)
         self._wait_ms = max(1, int(lock_wait * 1000))
         # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes
-        # (a quarter of it for the rows each commit appended, read by the pushers right after: tail.py)
-        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes * 3 // 8)
-        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 3 // 8)
-        self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 3 // 8))
+        # (a quarter of it for the rows each commit appended, read by the pushers right after: tail.py;
+        # an eighth for the recipients that sends look up: directory.py)
+        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes * 5 // 16)
+        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 5 // 16)
+        self._directory = Directory(cache_bytes // 8)
+        self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 5 // 16) - cache_bytes // 8)
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
                                    lock_wait=lock_wait, wal_size_limit=wal_size_limit, commit_window=commit_window)
         self._db: sqlite3.Connection | None = None
@@ -110,11 +113,12 @@ class SQLiteStore:
     @property
     def cache_bytes(self) -> int:
         """Estimated memory of the writer's caches (bounded by `writer_cache_bytes`)."""
-        return self._heads.bytes + self._cursors.bytes + self._tail.bytes
+        return self._heads.bytes + self._cursors.bytes + self._directory.bytes + self._tail.bytes
 
     def _forget(self) -> None:
         self._heads.clear()
         self._cursors.clear()
+        self._directory.clear()
         self._tail.clear()
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -212,6 +216,7 @@ class SQLiteStore:
     async def upsert_user(self, app_id: int, address: str, name: str | None, active: bool | None,
                           now: int) -> tuple[User, bool]:
         def op(log: _Log) -> bool:
+            self._directory.forget_address(app_id, address)
             cur = log.conn.execute(
                 "INSERT INTO users(app_id, address, name, active, created) VALUES(?,?,?,?,?) "
                 "ON CONFLICT(app_id, address) DO NOTHING",
@@ -261,6 +266,7 @@ class SQLiteStore:
             # the messages it sent go with it: no history, edit, recall or cid of theirs outlives them
             c.execute("DELETE FROM hidden WHERE mid IN (SELECT mid FROM messages WHERE sender=?)", (uid,))
             c.execute("DELETE FROM messages WHERE sender=?", (uid,))
+            self._directory.clear()
             self._heads.pop(uid, None)
             for key in [k for k in self._cursors if k[0] == uid]:
                 del self._cursors[key]
@@ -558,10 +564,15 @@ class SQLiteStore:
         return history_page(rows, uid, limit)
 
     async def recipient(self, app_id: int, address: str, sender: int) -> tuple[int, bool] | None:
-        """(uid, whether it blocked the sender) of an active user, in one look-up."""
-        r = self._q1("SELECT u.uid, EXISTS(SELECT 1 FROM blocks b WHERE b.uid=u.uid AND b.blocked=?) FROM users u "
-                     "WHERE u.app_id=? AND u.address=? AND u.active=1", (sender, app_id, address))
-        return (r[0], bool(r[1])) if r else None
+        """(uid, whether it blocked the sender) of an active user, from memory once known (directory.py)."""
+        def load_uid() -> int | None:
+            r = self._q1("SELECT uid FROM users WHERE app_id=? AND address=? AND active=1", (app_id, address))
+            return r[0] if r else None
+        uid = self._directory.uid(app_id, address, load_uid)
+        if uid is None:
+            return None
+        return uid, self._directory.blocked(uid, sender, lambda: [r[0] for r in self._q(
+            "SELECT blocked FROM blocks WHERE uid=?", (uid,))])
 
     async def is_blocked(self, by: int, uid: int) -> bool:
         return self._q1("SELECT 1 FROM blocks WHERE uid=? AND blocked=?", (by, uid)) is not None
@@ -617,6 +628,7 @@ class SQLiteStore:
 
     async def block(self, uid: int, target: int, on: bool) -> None:
         def op(log: _Log) -> None:
+            self._directory.forget_blocks(uid)
             if on:
                 log.conn.execute("INSERT INTO blocks(uid, blocked) VALUES(?,?) ON CONFLICT DO NOTHING", (uid, target))
             else:
