@@ -60,7 +60,8 @@ class Settings:
     sqlite_busy_timeout: float = _s(0.05, "seconds a write on the event loop waits for a lock another process holds "
                                     "before a thread waits for it instead", min=0.0, max=5.0)
     sqlite_lock_wait: float = _s(30.0, "seconds a write waits (off the loop) for a lock another process holds "
-                                 "before it fails with BUSY", min=0.01, max=3600.0)
+                                 "before it fails with BUSY, and opening the database for another Hubbub process "
+                                 "that holds it", min=0.01, max=3600.0)
     wal_size_limit: int = _s(64 * MiB, "bytes the SQLite WAL file keeps after a checkpoint under load; "
                              "an idle server empties it", min=0, max=64 * 1024 * MiB)
     writer_cache_bytes: int = _s(16 * MiB, "memory for the store writer's caches of log heads, device "

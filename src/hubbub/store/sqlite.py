@@ -20,6 +20,7 @@ from ..private import private_file
 from ..protocol.constants import Status
 from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResult, TokenInfo, Touched, User
 from .batch import BatchWriter
+from . import exclusive
 from .cache import BoundedCache
 from .directory import Directory
 from .tail import EventTail
@@ -107,6 +108,8 @@ class SQLiteStore:
         self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 5 // 16) - cache_bytes // 8)
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
                                    lock_wait=lock_wait, wal_size_limit=wal_size_limit, commit_window=commit_window)
+        self._lock_wait = lock_wait
+        self._lock: int | None = None  # this process's hold on the database (exclusive.py)
         self._db: sqlite3.Connection | None = None
         self._tokens_db: sqlite3.Connection | None = None  # token look-ups at auth: see open()
 
@@ -135,6 +138,14 @@ class SQLiteStore:
 
     async def open(self) -> None:
         private_file(self.path)  # before SQLite creates it, so the -wal and -shm files are 0600 too
+        self._lock = await exclusive.hold(self.path, self._lock_wait)  # StoreInUse: another process has it
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
         upgrade_sqlite(self.path, self._wait_ms)
         self._db = self._connect()
         # reads on the loop: WAL readers wait for no writer, so a lock here is rare and must not freeze the loop
@@ -159,6 +170,9 @@ class SQLiteStore:
         if self._tokens_db is not None:
             self._tokens_db.close()
             self._tokens_db = None
+        if self._lock is not None:
+            exclusive.release(self._lock)
+            self._lock = None
 
     def observe_commits(self, observe: Callable[[int, float], None]) -> None:
         """Call observe(operations, seconds) after each commit (metrics)."""
