@@ -30,21 +30,24 @@ class StoreInUse(OSError):
 async def hold(database: Path, wait: float) -> int:
     """Take the lock of `database` (waiting up to `wait` seconds); return its file descriptor."""
     path = private_file(Path(str(database) + ".lock"))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-                os.close(fd)
-                raise StoreInUse(f"{database} is in use by another Hubbub process (pid {holder}); one process "
-                                 "serves a SQLite database (several need PostgreSQL: see docs/deploy.md)") from None
-            await asyncio.sleep(POLL)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    fd = os.open(path, os.O_RDWR)
+    try:  # refused, failed or cancelled while waiting: the descriptor goes with it
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    raise StoreInUse(f"{database} is in use by another Hubbub process (pid {holder}); one process "
+                                     "serves a SQLite database (several need PostgreSQL: see docs/deploy.md)") from None
+                await asyncio.sleep(POLL)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
     return fd
 
 
