@@ -53,8 +53,10 @@ async def test_sqlite_recipient_look_ups_come_from_memory_and_follow_every_chang
 
         await store.block(bob.uid, alice.uid, True)
         assert await store.recipient(1, "bob", alice.uid) == (bob.uid, True)
+        assert await store.is_blocked(bob.uid, alice.uid) and not await store.is_blocked(alice.uid, bob.uid)
         await store.block(bob.uid, alice.uid, False)
         assert await store.recipient(1, "bob", alice.uid) == (bob.uid, False)
+        assert not await store.is_blocked(bob.uid, alice.uid)
 
         await store.upsert_user(1, "bob", None, False, 0)
         assert await store.recipient(1, "bob", alice.uid) is None, "a deactivated user is not a recipient"

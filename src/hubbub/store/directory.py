@@ -7,6 +7,7 @@ cache answers it from memory. It is sound only where one process writes the data
 node (the CLI writes through the running server), whose own write operations forget what they
 change (`forget_address`, `forget_blocks`, `clear`) in the transaction that changes it, so no read
 after the commit finds the old answer. A rollback clears it with the writer's other caches.
+The same blocked sets answer the store's `is_blocked` (typing and presence subscriptions).
 PostgreSQL has many writers (every node), so its store asks the database each time. Sans-I/O,
 bounded in bytes (what it holds is estimated as `BoundedCache` does).
 """

@@ -99,16 +99,17 @@ class SQLiteStore:
             raise ValueError(f"sqlite_synchronous must be NORMAL, FULL, EXTRA or OFF, not {synchronous!r}")
         self._busy_ms = int(busy_timeout * 1000)
         self._wait_ms = max(1, int(lock_wait * 1000))
-        # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes
-        # (a quarter of it for the rows each commit appended, read by the pushers right after: tail.py;
-        # an eighth for the recipients that sends look up: directory.py)
-        self._heads: BoundedCache[int, int] = BoundedCache(cache_bytes * 5 // 16)
-        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(cache_bytes * 5 // 16)
-        self._directory = Directory(cache_bytes // 8)
-        self._tail = EventTail(cache_bytes - 2 * (cache_bytes * 5 // 16) - cache_bytes // 8)
+        # caches of the writer, dropped whenever a transaction rolls back, bounded together in bytes:
+        # 5/16 each for heads and cursors, an eighth for the recipients that sends look up
+        # (directory.py), the rest (a quarter) for the rows each commit appended, read by the pushers
+        # right after (tail.py)
+        heads_bytes, directory_bytes = cache_bytes * 5 // 16, cache_bytes // 8
+        self._heads: BoundedCache[int, int] = BoundedCache(heads_bytes)
+        self._cursors: BoundedCache[tuple[int, str], int] = BoundedCache(heads_bytes)
+        self._directory = Directory(directory_bytes)
+        self._tail = EventTail(cache_bytes - 2 * heads_bytes - directory_bytes)
         self._writer = BatchWriter(self._connect, max_batch, on_rollback=self._forget, busy_timeout=busy_timeout,
                                    lock_wait=lock_wait, wal_size_limit=wal_size_limit, commit_window=commit_window)
-        self._lock_wait = lock_wait
         self._lock: int | None = None  # this process's hold on the database (exclusive.py)
         self._db: sqlite3.Connection | None = None
         self._tokens_db: sqlite3.Connection | None = None  # token look-ups at auth: see open()
@@ -138,7 +139,7 @@ class SQLiteStore:
 
     async def open(self) -> None:
         private_file(self.path)  # before SQLite creates it, so the -wal and -shm files are 0600 too
-        self._lock = await exclusive.hold(self.path, self._lock_wait)  # StoreInUse: another process has it
+        self._lock = await exclusive.hold(self.path, self._wait_ms / 1000)  # StoreInUse: another process has it
         try:
             await self._open()
         except BaseException:
@@ -583,13 +584,15 @@ class SQLiteStore:
             r = self._q1("SELECT uid FROM users WHERE app_id=? AND address=? AND active=1", (app_id, address))
             return r[0] if r else None
         uid = self._directory.uid(app_id, address, load_uid)
-        if uid is None:
-            return None
-        return uid, self._directory.blocked(uid, sender, lambda: [r[0] for r in self._q(
-            "SELECT blocked FROM blocks WHERE uid=?", (uid,))])
+        return None if uid is None else (uid, self._blocked(uid, sender))
 
     async def is_blocked(self, by: int, uid: int) -> bool:
-        return self._q1("SELECT 1 FROM blocks WHERE uid=? AND blocked=?", (by, uid)) is not None
+        return self._blocked(by, uid)
+
+    def _blocked(self, by: int, uid: int) -> bool:
+        """Whether `by` blocked `uid`, from the directory (which reads whom `by` blocked once)."""
+        return self._directory.blocked(by, uid, lambda: [r[0] for r in self._q(
+            "SELECT blocked FROM blocks WHERE uid=?", (by,))])
 
     async def blockers(self, uids: list[int], of: int) -> list[int]:
         """Those of `uids` who blocked `of`."""
