@@ -55,8 +55,10 @@ class BatchWriter:
     def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 512,
                  on_rollback: Callable[[], None] | None = None,
                  checkpoint_interval: float = 0.5, busy_timeout: float = 0.05, lock_wait: float = 30.0,
-                 wal_size_limit: int = -1, commit_window: float = 0.0) -> None:
+                 wal_size_limit: int = -1, commit_window: float = 0.0,
+                 prepare: Callable[[sqlite3.Connection], None] | None = None) -> None:
         self._connect = connect
+        self._prepare = prepare  # run on the loop's connection once it is open (the store's temp tables)
         self._max_batch = max_batch
         self._on_rollback = on_rollback
         self._interval = checkpoint_interval
@@ -85,6 +87,8 @@ class BatchWriter:
         self._conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         # when a write restarts the WAL after a full checkpoint, the file is cut to this size
         self._conn.execute(f"PRAGMA journal_size_limit={self._wal_limit}")
+        if self._prepare is not None:
+            self._prepare(self._conn)
         self._checkpointer.start()
 
     def close(self) -> None:

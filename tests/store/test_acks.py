@@ -1,0 +1,66 @@
+"""An ack batch on each store: every message its cursors pass becomes DELIVERED once, the first time
+any device of its recipient acknowledges it, and the senders' receipts come in the order of the acks
+(each recipient's by seq), whether the batch is marked a statement per cursor or in one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hubbub.config import Settings
+from hubbub.protocol.constants import Status
+from hubbub.store import OutMessage, Store, open_store
+from hubbub.store.sqlite import ACKS_IN_ONE_STATEMENT
+
+NOW = 1_000
+
+
+def _msg(app_id: int, sender: int, to: int, to_address: str, cid: str) -> OutMessage:
+    return OutMessage(app_id, sender, "sender", cid, to, to_address, 0, "hi " + cid, "", 0, 3600, 0, None,
+                      False, NOW, NOW + 3_600_000)
+
+
+async def _statuses(store: Store, uid: int, after: int) -> list[tuple[int, str, int]]:
+    items, _ = await store.events_after(uid, after, 10_000, NOW, 1 << 24)
+    return [(e["mid"], e["peer"], e["status"]) for e in map(json.loads, items) if e["k"] == "status"]
+
+
+@pytest.mark.parametrize("recipients", [1, ACKS_IN_ONE_STATEMENT - 1, ACKS_IN_ONE_STATEMENT, 20])
+async def test_an_ack_batch_delivers_each_message_once_in_the_order_of_the_acks(
+        database_url: str, tmp_path: Path, recipients: int) -> None:
+    store = open_store(Settings.load(env={}, data_dir=str(tmp_path / "data"), database_url=database_url))
+    await store.open()
+    try:
+        app = await store.create_app("acks", b"hash", NOW)
+        sender = (await store.upsert_user(app.id, "sender", None, None, NOW))[0]
+        users = [(await store.upsert_user(app.id, f"r{i}", None, None, NOW))[0] for i in range(recipients)]
+        mids: dict[int, list[int]] = {}
+        for round_ in range(3):
+            for u in users:
+                result, _ = await store.send(_msg(app.id, sender.uid, u.uid, u.address, f"{u.address}-{round_}"))
+                mids.setdefault(u.uid, []).append(result.mid)
+        first = users[0]
+        # read before any ack was stored: DELIVERED and RECEIVEDREAD come from the read, not again from an ack
+        await store.read(first.uid, first.address, [mids[first.uid][1]], NOW)
+        before = await store.head(sender.uid)
+
+        # the acks of the batch in reverse order; the first user's second device covers less of its log
+        acks = [(u.uid, "phone", 3, u.address) for u in reversed(users)]
+        acks.append((first.uid, "laptop", 2, first.address))
+        await store.ack(acks, NOW)
+        got = await _statuses(store, sender.uid, before)
+        want = [(mid, u.address, int(Status.DELIVERED)) for u in reversed(users) for mid in mids[u.uid]
+                if mid != mids[first.uid][1]]
+        assert got == want
+
+        # again, and the other device catching up: nothing is delivered twice
+        head = await store.head(sender.uid)
+        await store.ack(acks + [(first.uid, "laptop", 3, first.address)], NOW)
+        assert await store.head(sender.uid) == head
+        for u in users:
+            assert await store.cursor(u.uid, "phone") == 3
+        assert await store.cursor(first.uid, "laptop") == 3
+    finally:
+        await store.close()
