@@ -56,12 +56,14 @@ export function reduceRecord(rec, ev) {
     if (s === C.MESIBO_MSGSTATUS_RECEIVEDREAD) {
       r.status = s;
     } else if (r.dir === 'out') {
-      if (ev.peer) {
-        var pr = Object.assign({}, r.receipts[ev.peer] || {});
+      // one recipient in `peer`, or a group's members acknowledged together in `peers`
+      var peers = ev.peers || (ev.peer ? [ev.peer] : []);
+      for (var i = 0; i < peers.length; i++) {
+        var pr = Object.assign({}, r.receipts[peers[i]] || {});
         if (s === C.MESIBO_MSGSTATUS_DELIVERED && !pr.delivered) pr.delivered = ev.ts || 1;
         if (s === C.MESIBO_MSGSTATUS_READ) { pr.read = ev.ts || 1; if (!pr.delivered) pr.delivered = ev.ts || 1; }
         if (s > 0x7f) pr.failed = s;
-        r.receipts[ev.peer] = pr;
+        r.receipts[peers[i]] = pr;
       }
       if (s > 0x7f) r.status = s;
       else if (r.status <= 0x7f && s > r.status) r.status = s;

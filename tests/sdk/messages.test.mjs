@@ -69,6 +69,20 @@ test('records: status, edit, delete and recall events', () => {
   assert.equal(g.peer, 'bob');
 });
 
+test('records: a group status names its members in peers, each keeping its own times', () => {
+  const g = sdk.recordFromMsg({ k: 'msg', mid: 2, cid: '6', dir: 'out', from: 'alice', peer: '', gid: 7, message: 'hi', ts: 10, seq: 2 });
+  const d = sdk.reduceRecord(g, { k: 'status', mid: 2, cid: '6', peers: ['bob', 'carol'], gid: 7, status: 2, ts: 20 });
+  assert.equal(d.status, 2);
+  assert.deepEqual(Object.keys(d.receipts).sort(), ['bob', 'carol']);
+  assert.equal(d.receipts.carol.delivered, 20);
+  const later = sdk.reduceRecord(d, { k: 'status', mid: 2, cid: '6', peers: ['carol', 'dave'], gid: 7, status: 2, ts: 30 });
+  assert.equal(later.receipts.carol.delivered, 20, 'the first delivery time stays');
+  assert.equal(later.receipts.dave.delivered, 30);
+  assert.equal(later.receipts.bob.read, undefined);
+  const read = sdk.reduceRecord(later, { k: 'status', mid: 2, cid: '6', peer: 'bob', gid: 7, status: 3, ts: 40 });
+  assert.equal(read.receipts.bob.read, 40);
+});
+
 test('incoming message: fields and predicates', async () => {
   const server = new FakeServer();
   const b = new FakeBrowser(server);

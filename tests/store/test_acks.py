@@ -4,6 +4,7 @@ any device of its recipient acknowledges it, and the senders' receipts come in t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from hubbub.config import Settings
 from hubbub.protocol.constants import Status
 from hubbub.store import OutMessage, Store, open_store
+from hubbub.store.shared import RECEIPT_PEERS_BYTES
 from hubbub.store.sqlite import ACKS_IN_ONE_STATEMENT
 
 NOW = 1_000
@@ -62,5 +64,45 @@ async def test_an_ack_batch_delivers_each_message_once_in_the_order_of_the_acks(
         for u in users:
             assert await store.cursor(u.uid, "phone") == 3
         assert await store.cursor(first.uid, "laptop") == 3
+    finally:
+        await store.close()
+
+
+async def test_a_group_message_acknowledged_together_gets_shared_statuses(database_url: str, tmp_path: Path) -> None:
+    """A group's members acknowledged in one batch share DELIVERED events (`peers`, in ack order, at
+    most RECEIPT_PEERS_BYTES of addresses each); a 1:1 message in the same batch keeps its own."""
+    store = open_store(Settings.load(env={}, data_dir=str(tmp_path / "data"), database_url=database_url))
+    await store.open()
+    try:
+        app = await store.create_app("acks", b"hash", NOW)
+        sender = (await store.upsert_user(app.id, "sender", None, None, NOW))[0]
+        # long addresses: 90 members need two events
+        members = [(await store.upsert_user(app.id, f"m{i:03}-" + "x" * 200, None, None, NOW))[0] for i in range(90)]
+        gid, _ = await store.create_group(app.id, "g", 0, 0, [(sender.uid, 0, True)] + [(m.uid, 0, False) for m in members],
+                                          NOW, sender.uid)
+        group_msg = dataclasses.replace(_msg(app.id, sender.uid, 0, "", "to-group"), gid=gid)
+        group_mid = (await store.send(group_msg))[0].mid
+        one = members[5]
+        one_mid = (await store.send(_msg(app.id, sender.uid, one.uid, one.address, "to-one")))[0].mid
+        before = await store.head(sender.uid)
+
+        late = members[0]
+        order = [m for m in reversed(members) if m is not late]
+        await store.ack([(m.uid, "phone", await store.head(m.uid), m.address) for m in order], NOW)
+        items, _ = await store.events_after(sender.uid, before, 100, NOW, 1 << 24)
+        events = [json.loads(i) for i in items]
+        assert all(e["k"] == "status" and e["status"] == Status.DELIVERED for e in events)
+        shared = [e for e in events if e["mid"] == group_mid]
+        assert len(shared) == 2 and all("peer" not in e and e["gid"] == gid for e in shared)
+        assert [p for e in shared for p in e["peers"]] == [m.address for m in order]
+        assert all(sum(len(p) + 3 for p in e["peers"]) <= RECEIPT_PEERS_BYTES for e in shared)
+        # the 1:1 message's status comes after the group's first event: its recipient acked after others
+        assert [(e["mid"], e.get("peer")) for e in events if e["mid"] == one_mid] == [(one_mid, one.address)]
+        assert events[0]["mid"] == group_mid
+
+        head = await store.head(sender.uid)
+        await store.ack([(late.uid, "phone", await store.head(late.uid), late.address)], NOW)
+        items, _ = await store.events_after(sender.uid, head, 100, NOW, 1 << 24)
+        assert [(e["mid"], e["peers"]) for e in map(json.loads, items)] == [(group_mid, [late.address])]
     finally:
         await store.close()

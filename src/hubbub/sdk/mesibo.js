@@ -305,15 +305,16 @@
       if (s === C.MESIBO_MSGSTATUS_RECEIVEDREAD) {
         r.status = s;
       } else if (r.dir === "out") {
-        if (ev.peer) {
-          var pr = Object.assign({}, r.receipts[ev.peer] || {});
+        var peers = ev.peers || (ev.peer ? [ev.peer] : []);
+        for (var i = 0; i < peers.length; i++) {
+          var pr = Object.assign({}, r.receipts[peers[i]] || {});
           if (s === C.MESIBO_MSGSTATUS_DELIVERED && !pr.delivered) pr.delivered = ev.ts || 1;
           if (s === C.MESIBO_MSGSTATUS_READ) {
             pr.read = ev.ts || 1;
             if (!pr.delivered) pr.delivered = ev.ts || 1;
           }
           if (s > 127) pr.failed = s;
-          r.receipts[ev.peer] = pr;
+          r.receipts[peers[i]] = pr;
         }
         if (s > 127) r.status = s;
         else if (r.status <= 127 && s > r.status) r.status = s;

@@ -20,7 +20,7 @@ from .base import App, CallRecord, FileMeta, Group, Member, OutMessage, SendResu
 from .pgbatch import LOST, LOST_WAIT, RETRIES, Batch, PgBatchWriter
 from .coalesce import Coalescer
 from .tail import EventTail
-from .shared import (CONVERSATIONS_SQL, EXPIRED, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
+from .shared import (CONVERSATIONS_SQL, EXPIRED, delivered_events, call_cid, call_events, call_info, HISTORY_COLUMNS, PENDING, READ, json_or_none, event, frame_items,
                      glob_to_like, group_recipients, history_page, message_events, read_events, update_events,
                      USER_SELECT, user_row)
 
@@ -282,9 +282,10 @@ class PostgresStore:
             first = {}  # statuses in the order of the acks, each user's by seq
             for i, (uid, _device, _seq, address) in enumerate(acks):
                 first.setdefault(uid, (i, address))
-            for uid, _seq, mid, sender, cid, gid in sorted(rows, key=lambda r: (first[r[0]][0], r[1])):
-                tx.append(sender, event(k="status", ts=now, mid=mid, cid=cid, peer=first[uid][1], gid=gid,
-                                        status=int(Status.DELIVERED)))
+            delivered = [(mid, sender, cid, gid, first[uid][1])
+                         for uid, _seq, mid, sender, cid, gid in sorted(rows, key=lambda r: (first[r[0]][0], r[1]))]
+            for owner, body in delivered_events(delivered, now):
+                tx.append(owner, body)
         _, touched = await self._write(op)
         return touched
 

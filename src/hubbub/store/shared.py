@@ -100,6 +100,39 @@ def read_events(uid: int, address: str, mid: int, state: int, sender: int, cid: 
     return out
 
 
+RECEIPT_PEERS_BYTES = 16_384
+"""A group message's DELIVERED statuses from one ack batch share an event whose `peers` hold up to
+about this many bytes of addresses (one event for a 1,000-member group's acks, not 1,000)."""
+
+Delivered = tuple[int, int, str, int, str]
+"""(mid, sender, cid, gid, recipient address): a message an ack made DELIVERED."""
+
+
+def delivered_events(rows: list[Delivered], now: int) -> list[tuple[int, str]]:
+    """(sender, event) DELIVERED statuses for an ack batch's rows, in their order: one event per 1:1
+    message; a group message's recipients share events, their addresses in `peers` in the rows'
+    order, placed where its first recipient was.
+
+    Why shared: per member, a group of 1,000 wrote 1,000 events to the sender's log for each message
+    (every device of the sender read, stored and acknowledged them, and every tab's app got 1,000
+    callbacks); one event says the same, and a member's delivery time is still its own (`ts`)."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    open_: dict[int, tuple[int, int]] = {}  # mid -> (index in out of its event being filled, its bytes)
+    delivered = int(Status.DELIVERED)
+    for mid, sender, cid, gid, peer in rows:
+        if not gid:
+            out.append((sender, dict(k="status", ts=now, mid=mid, cid=cid, peer=peer, gid=0, status=delivered)))
+            continue
+        cost = len(peer.encode()) + 3
+        at = open_.get(mid)
+        if at is None or at[1] + cost > RECEIPT_PEERS_BYTES:
+            at = (len(out), 0)
+            out.append((sender, dict(k="status", ts=now, mid=mid, cid=cid, peers=[], gid=gid, status=delivered)))
+        out[at[0]][1]["peers"].append(peer)
+        open_[mid] = (at[0], at[1] + cost)
+    return [(owner, event(**fields)) for owner, fields in out]
+
+
 def update_events(op_name: str, parties: set[int], sender: int, from_addr: str, to_addr: str, gid: int, mid: int,
                   text: str | None, now: int) -> list[tuple[int, str]]:
     """(log owner, event) telling every party of message mid about an edit or recall."""

@@ -25,7 +25,7 @@ from .cache import BoundedCache
 from .directory import Directory
 from .tail import EventTail
 from .migrate import upgrade_sqlite
-from .shared import (CONVERSATIONS_SQL, EXPIRED, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
+from .shared import (CONVERSATIONS_SQL, EXPIRED, Delivered, delivered_events, HISTORY_COLUMNS, PENDING, READ, USER_SELECT, call_cid, call_events, call_info, event,
                      frame_items, group_recipients, history_page, json_or_none, message_events, read_events, update_events, user_row)
 
 _json = msgspec.json.Encoder()
@@ -420,19 +420,18 @@ class SQLiteStore:
                 cursors.append((uid, device, new))
                 moves.append((uid, old, new))
                 addresses.setdefault(uid, address)
-            receipts: list[tuple[int, str]] = []
+            delivered: list[Delivered] = []
             messages: dict[int, tuple[int, str, int] | None] = {}  # a group message's sender, once per batch
             for uid, _seq, mid in _deliver(c, moves):
                 m = messages.get(mid)
                 if m is None:
                     m = messages[mid] = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
                 if m is not None:
-                    receipts.append((m[0], event(k="status", ts=now, mid=mid, cid=m[1], peer=addresses[uid], gid=m[2],
-                                                 status=int(Status.DELIVERED))))
+                    delivered.append((mid, m[0], m[1], m[2], addresses[uid]))
             # one statement each for the batch's cursors and its receipts (a 1,000-member group's acks)
             c.executemany("INSERT INTO devices(uid, device, cursor) VALUES(?,?,?) "
                           "ON CONFLICT(uid, device) DO UPDATE SET cursor=excluded.cursor", cursors)
-            log.append_all(receipts)
+            log.append_all(delivered_events(delivered, now))
         _, touched = await self._write(op)
         return touched
 
