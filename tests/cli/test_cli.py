@@ -215,3 +215,13 @@ def test_serve_on_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert f"hubbub: error: could not serve on 127.0.0.1:{port}" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_listen_names_the_members_of_a_shared_group_status() -> None:
+    """`hubbub listen` prints a group's DELIVERED event for several members with all their addresses."""
+    from hubbub.cli.main import _describe
+    shared = _describe({"seq": 4, "k": "status", "mid": 9, "cid": "c", "peers": ["bob", "carol"], "gid": 3,
+                        "status": 2, "ts": 1})
+    assert shared == "[4] status DELIVERED mid 9 peers bob, carol (group 3)"
+    one = _describe({"seq": 5, "k": "status", "mid": 9, "cid": "c", "peer": "dave", "gid": 3, "status": 3, "ts": 2})
+    assert one == "[5] status READ mid 9 peer dave (group 3)"
