@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -86,6 +87,25 @@ async def test_a_new_sqlite_database_is_made_at_the_newest_revision(tmp_path: Pa
     await store.open()
     await store.close()
     assert sqlite_revision(tmp_path / "new.db") == HEAD
+
+
+def test_an_upgrade_logs_one_line_of_its_own_and_none_of_alembics(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A fresh data folder's first start says which revisions ran in one line, not alembic's dozen."""
+    alembic_level = logging.getLogger("alembic").level
+    with caplog.at_level(logging.INFO):
+        upgrade_sqlite(tmp_path / "new.db")
+        upgrade_sqlite(tmp_path / "new.db")  # already at the head: nothing to say
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("hubbub.store", f"database schema upgraded from revision none (a new database) to {HEAD}")]
+    assert logging.getLogger("alembic").level == alembic_level
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        upgrade_sqlite(tmp_path / "old.db", revision="0003")
+        upgrade_sqlite(tmp_path / "old.db")
+    assert [r.getMessage() for r in caplog.records] == [
+        "database schema upgraded from revision none (a new database) to 0003",
+        f"database schema upgraded from revision 0003 to {HEAD}"]
 
 
 def test_db_upgrade_refuses_an_unknown_url(capsys: pytest.CaptureFixture[str]) -> None:

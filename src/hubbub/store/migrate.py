@@ -8,6 +8,7 @@ PostgreSQL an advisory lock, so nodes starting together upgrade once, one after 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 
 HEAD = "0004"
 """The newest revision; tests check it is alembic's head."""
+
+log = logging.getLogger("hubbub.store")
 
 _PG_LOCK = 0x6875_6262  # advisory lock key for upgrades ("hubb")
 
@@ -28,8 +31,21 @@ def _config(connection: Any) -> Any:
 
 
 def _upgrade_on(connection: Any, revision: str = "head") -> None:
-    from alembic import command
-    command.upgrade(_config(connection), revision)
+    """Upgrade, and say in one line of Hubbub's log what ran: alembic's own INFO lines (its plugins,
+    its dialect, each step) were a dozen lines before the server's first on a fresh data folder."""
+    chatter = logging.getLogger("alembic")
+    level = chatter.level
+    chatter.setLevel(logging.WARNING)  # before the import: importing alembic logs its plugins
+    try:
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        before = MigrationContext.configure(connection).get_current_revision()
+        command.upgrade(_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        chatter.setLevel(level)
+    if after != before:
+        log.info("database schema upgraded from revision %s to %s", before or "none (a new database)", after)
 
 
 def script_head() -> str:
