@@ -10,7 +10,7 @@ speed by default) for three servers on the same load, each in a child process:
   persistence: what Python teams usually pick for this.
 
 Each sender keeps up to 64 sends unanswered; events are acknowledged as Hubbub's clients do (one
-cumulative ack per 100 events or 50 ms, `hubbub.client`'s ACK_EVERY/ACK_DELAY, as the SDK). Server CPU per delivery is the server process's CPU
+cumulative ack per 100 events or 50 ms, `hubbub.client.acks`, as the SDK). Server CPU per delivery is the server process's CPU
 time over the deliveries in the measuring window.
 
     python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio]
@@ -29,7 +29,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import websockets
 
 import benchlib as bl
-from hubbub.client.client import ACK_DELAY, ACK_EVERY
+from hubbub.client.acks import AckPolicy
 
 KINDS = ("hubbub", "relay", "socketio")
 WINDOW = 64
@@ -85,26 +85,27 @@ def start(kind: str, tmp: Path, pairs: int) -> tuple[bl.ServerProcess, list[tupl
 # -- one sender/receiver pair per protocol ----------------------------------------------------------
 
 class Acker:
-    """Acknowledges events as Hubbub's clients do (hubbub.client and the browser SDK alike): a
-    cumulative ack once ACK_EVERY events wait, else ACK_DELAY seconds after the first of them."""
+    """Acknowledges events as Hubbub's clients do (hubbub.client and the browser SDK alike): the
+    client's own rule (`hubbub.client.acks.AckPolicy`), with the timer and the send here."""
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
-        self.seen = self.acked = 0
+        self.seen = 0
+        self.policy = AckPolicy()
         self.timer: asyncio.TimerHandle | None = None
 
     def applied(self, seq: int) -> None:
         self.seen = max(self.seen, seq)
-        if self.seen - self.acked >= ACK_EVERY:
+        if self.policy.due_now(self.seen):
             self.flush()
         elif self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(ACK_DELAY, self.flush)
+            self.timer = asyncio.get_running_loop().call_later(self.policy.delay, self.flush)
 
     def flush(self) -> None:
         self.cancel()
-        if self.seen > self.acked:
-            self.acked = self.seen
-            asyncio.ensure_future(self._send('{"t":"ack","seq":%d}' % self.seen))
+        seq = self.policy.take(self.seen)
+        if seq is not None:
+            asyncio.ensure_future(self._send('{"t":"ack","seq":%d}' % seq))
 
     async def _send(self, text: str) -> None:
         try:

@@ -29,6 +29,7 @@ from typing import Any, AsyncIterator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from .acks import AckPolicy
 from .files import Files, Progress, http_base
 
 log = logging.getLogger("hubbub.client")
@@ -45,8 +46,6 @@ RECONNECT_JITTER = 0.1  # seconds: the most a reconnect after 4004 waits
 # requests that are not retried after a reconnect because repeating them is not harmless
 _NOT_RETRIED = frozenset({"group_create", "presence", "call"})
 
-ACK_EVERY = 100       # events
-ACK_DELAY = 0.05      # seconds
 
 
 class HubbubError(Exception):
@@ -130,7 +129,7 @@ class Client:
         self.last_seq: int = after or 0          # newest seq handed to the application
         self._after = after                      # what the next auth frame says
         self._received: int = after or 0         # newest seq received (queued for the application)
-        self._acked: int = after or 0            # newest seq acknowledged to the server
+        self._acks = AckPolicy(after or 0)       # newest seq acknowledged to the server, and when the next goes
         self._ws: ClientConnection | None = None
         self._queue: asyncio.Queue[dict[str, Any] | _End] = asyncio.Queue()
         self._requests: dict[int, tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = {}
@@ -192,7 +191,7 @@ class Client:
             return
         self._closing = True
         ws = self._ws
-        if ws is not None and self.connected and self.last_seq > self._acked:
+        if ws is not None and self.connected and self.last_seq > self._acks.acked:
             # a ping round trip after the last ack: the server has taken the ack in before we close
             with contextlib.suppress(Exception):
                 await self._send_ack(ws)
@@ -419,8 +418,8 @@ class Client:
             raise
         self.welcome = frame
         if self._supervisor is None and self._after is None:
-            self._received = self._acked = self.last_seq = int(frame.get("after", 0))
-        self._acked = max(self._acked, int(frame.get("after", 0)))
+            self._received = self.last_seq = int(frame.get("after", 0))
+        self._acks.known(int(frame.get("after", 0)))
         return ws
 
     async def _supervise(self, ws: ClientConnection) -> None:
@@ -584,21 +583,20 @@ class Client:
         self.last_seq = seq
         if not self.connected:
             return  # the next auth's `after` acknowledges it
-        if seq - self._acked >= ACK_EVERY:
+        if self._acks.due_now(seq):
             self._flush_ack()
         elif self._ack_timer is None:
-            self._ack_timer = asyncio.get_running_loop().call_later(ACK_DELAY, self._flush_ack)
+            self._ack_timer = asyncio.get_running_loop().call_later(self._acks.delay, self._flush_ack)
 
     def _flush_ack(self) -> None:
         self._cancel_ack_timer()
-        if self._ws is not None and self.connected and self.last_seq > self._acked:
+        if self._ws is not None and self.connected and self.last_seq > self._acks.acked:
             self._spawn(self._send_ack(self._ws))
 
     async def _send_ack(self, ws: ClientConnection) -> None:
-        seq = self.last_seq
-        if seq <= self._acked:
+        seq = self._acks.take(self.last_seq)
+        if seq is None:
             return
-        self._acked = seq
         with contextlib.suppress(ConnectionClosed):
             await ws.send(json.dumps({"t": "ack", "seq": seq}))
 
