@@ -13,7 +13,7 @@ import pytest
 from hubbub.config import Settings
 from hubbub.protocol.constants import Status
 from hubbub.store import OutMessage, Store, open_store
-from hubbub.store.shared import RECEIPT_PEERS_BYTES
+from hubbub.store.shared import RECEIPT_PEERS_BYTES, delivered_events
 from hubbub.store.sqlite import ACKS_IN_ONE_STATEMENT
 
 NOW = 1_000
@@ -106,3 +106,22 @@ async def test_a_group_message_acknowledged_together_gets_shared_statuses(databa
         assert [(e["mid"], e["peers"]) for e in map(json.loads, items)] == [(group_mid, [late.address])]
     finally:
         await store.close()
+
+
+def test_a_shared_status_holds_receipt_peers_bytes_of_addresses_at_most() -> None:
+    """At the edge: addresses (UTF-8 bytes, plus 3 each for the JSON around them) adding up to exactly
+    RECEIPT_PEERS_BYTES share one event; one byte more starts a second; a 1:1 row is its own event."""
+    per = RECEIPT_PEERS_BYTES // 64 - 3  # 64 addresses of this length fill an event exactly
+    exact = [f"{i:02}" + "x" * (per - 2) for i in range(64)]
+
+    def shared(peers: list[str]) -> list[list[str]]:
+        events = [json.loads(body) for _, body in delivered_events([(7, 1, "c", 3, p) for p in peers], NOW)]
+        assert all(e["mid"] == 7 and e["gid"] == 3 and "peer" not in e for e in events)
+        return [e["peers"] for e in events]
+
+    assert shared(exact) == [exact]
+    wider = exact[:-1] + [exact[-1][:-1] + "é"]  # the same characters, one byte more
+    assert shared(wider) == [wider[:-1], wider[-1:]]
+    mixed = delivered_events([(7, 1, "c", 3, "a"), (8, 1, "d", 0, "b"), (7, 1, "c", 3, "e")], NOW)
+    assert [(json.loads(b)["mid"], json.loads(b).get("peers"), json.loads(b).get("peer")) for _, b in mixed] == [
+        (7, ["a", "e"], None), (8, None, "b")]
