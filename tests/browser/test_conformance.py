@@ -196,6 +196,9 @@ def run_conformance(hub: Harness, pages: PageServer, cross: bool) -> None:
     wait_for(lambda: bob.js("(g) => app.members(g).then(ms => ms.length)", gid) == 2, 10, "bob is a member")
     bob.js("(g) => app.send('', 'hi team', g)", gid)
     _all(alice, lambda t: t.live("hi team") == ["hi team"], "the group message in every tab")
+    # its DELIVERED reaches bob in a status the members acknowledged together share (`peers`)
+    wait_for(lambda: bob.js("() => app.deliveredTo('hi team', 'alice')") is True, 10, "alice's delivery time at bob")
+    assert bob.describe("hi team")["status"] == 2 and bob.js("() => app.deliveredTo('hi team', 'carol')") is False
     g = a0.describe("hi team")
     assert g["groupProfile"] == gid and g["groupProfileSameObject"] and g["profile"] == "bob" and g["profileSameObject"]
     assert g["isGroup"] and g["destinedForPeer"]

@@ -103,6 +103,14 @@
     /** Texts shown through Mesibo_onMessage live (realtime), in order. */
     live: function () { return $scope.msgEvents.filter(function (e) { return e.realtime; }).map(function (e) { return e.message; }); },
     find: function (text) { return $scope.messages.filter(function (m) { return m.firstText === text; }); },
+    /** Whether the app sees `text` delivered to member `peer`: getDeliveryTimestamp(peer, cb) gives a date. */
+    deliveredTo: function (text, peer) {
+      var list = window.app.find(text);
+      if (list.length !== 1) return null;
+      var d = null;
+      list[0].getDeliveryTimestamp(peer, function (x) { d = x; });
+      return !!d && typeof d.getDate === 'function';
+    },
     /** Everything the reference says about one message, as the app would render it. */
     describe: function (text, other) {
       var list = window.app.find(text);
