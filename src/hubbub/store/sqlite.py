@@ -423,9 +423,9 @@ class SQLiteStore:
             delivered: list[Delivered] = []
             messages: dict[int, tuple[int, str, int] | None] = {}  # a group message's sender, once per batch
             for uid, _seq, mid in _deliver(c, moves):
-                m = messages.get(mid)
-                if m is None:
-                    m = messages[mid] = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
+                if mid not in messages:  # None too: a message deleted with its sender is looked for once
+                    messages[mid] = c.execute("SELECT sender, cid, gid FROM messages WHERE mid=?", (mid,)).fetchone()
+                m = messages[mid]
                 if m is not None:
                     delivered.append((mid, m[0], m[1], m[2], addresses[uid]))
             # one statement each for the batch's cursors and its receipts (a 1,000-member group's acks)
