@@ -14,9 +14,11 @@ def test_an_ack_is_due_at_once_only_when_ack_every_events_wait() -> None:
 
 def test_take_acknowledges_everything_applied_once() -> None:
     p = AckPolicy()
+    assert not p.waiting(0) and p.waiting(1)
     assert p.take(0) is None, "nothing applied: nothing to ack"
     assert p.take(7) == 7
     assert p.take(7) is None and p.take(5) is None, "never the same or an older seq again"
+    assert not p.waiting(7) and p.waiting(8)
     assert not p.due_now(7 + ACK_EVERY - 1)
     assert p.take(9) == 9
 

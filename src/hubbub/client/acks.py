@@ -28,9 +28,13 @@ class AckPolicy:
         """With events up to `applied` applied: whether the ack goes now (else within `delay`)."""
         return applied - self.acked >= self.every
 
+    def waiting(self, applied: int) -> bool:
+        """Whether events up to `applied` hold some not acknowledged yet."""
+        return applied > self.acked
+
     def take(self, applied: int) -> int | None:
         """The seq to acknowledge now, counted as acknowledged, or None when nothing waits."""
-        if applied <= self.acked:
+        if not self.waiting(applied):
             return None
         self.acked = applied
         return applied

@@ -191,7 +191,7 @@ class Client:
             return
         self._closing = True
         ws = self._ws
-        if ws is not None and self.connected and self.last_seq > self._acks.acked:
+        if ws is not None and self.connected and self._acks.waiting(self.last_seq):
             # a ping round trip after the last ack: the server has taken the ack in before we close
             with contextlib.suppress(Exception):
                 await self._send_ack(ws)
@@ -590,7 +590,7 @@ class Client:
 
     def _flush_ack(self) -> None:
         self._cancel_ack_timer()
-        if self._ws is not None and self.connected and self.last_seq > self._acks.acked:
+        if self._ws is not None and self.connected and self._acks.waiting(self.last_seq):
             self._spawn(self._send_ack(self._ws))
 
     async def _send_ack(self, ws: ClientConnection) -> None:
