@@ -34,6 +34,17 @@ T = TypeVar("T")
 
 IDLE_TRUNCATE = 1.0
 """Seconds without a write after which the checkpoint thread empties the WAL file."""
+RESTART_FRAMES = 1000
+"""WAL frames (pages) past which a checkpoint ends with a pass that holds the commits back.
+
+SQLite writes the WAL from its start again only at a transaction that begins when every frame has
+been copied into the database. A passive checkpoint copies the frames that were there when it
+began, beside the writer; under steady traffic a commit (one every `commit_window`) landed during
+nearly every one, so the WAL never restarted and grew for as long as the traffic lasted: 60 MB a
+second at 2,000 messages a second. Past this many frames (SQLite's own auto-checkpoint size), the
+thread asks the loop to hold its commits between two transactions, copies what came in since its
+first pass (a few commits' pages), and lets the loop go on: the loop is never blocked, a commit
+due meanwhile waits for that short pass, and the next one restarts the WAL."""
 
 
 class StoreBusy(ProtocolError):
@@ -56,12 +67,14 @@ class BatchWriter:
                  on_rollback: Callable[[], None] | None = None,
                  checkpoint_interval: float = 0.5, busy_timeout: float = 0.05, lock_wait: float = 30.0,
                  wal_size_limit: int = -1, commit_window: float = 0.0,
-                 prepare: Callable[[sqlite3.Connection], None] | None = None) -> None:
+                 prepare: Callable[[sqlite3.Connection], None] | None = None,
+                 restart_frames: int = RESTART_FRAMES) -> None:
         self._connect = connect
         self._prepare = prepare  # run on the loop's connection once it is open (the store's temp tables)
         self._max_batch = max_batch
         self._on_rollback = on_rollback
         self._interval = checkpoint_interval
+        self._restart_frames = restart_frames
         self._busy_ms = int(busy_timeout * 1000)
         self._wait_ms = max(1, int(lock_wait * 1000))
         self._wal_limit = wal_size_limit
@@ -75,6 +88,8 @@ class BatchWriter:
         self._wait_error: BaseException | None = None
         self._closing = False
         self._stop_checkpoints = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that commits (set by start)
+        self._held = False  # the checkpoint thread is finishing a pass: commits wait for it
         self._checkpointer = threading.Thread(target=self._checkpoints, name="hubbub-sqlite-checkpoint",
                                               daemon=True)
         self.batches = 0
@@ -89,10 +104,15 @@ class BatchWriter:
         self._conn.execute(f"PRAGMA journal_size_limit={self._wal_limit}")
         if self._prepare is not None:
             self._prepare(self._conn)
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # started outside a loop: checkpoints never hold commits
+            self._loop = None
         self._checkpointer.start()
 
     def close(self) -> None:
         self._closing = True  # from now on a busy lock is waited for here: shutting down may take that long
+        self._held = False  # what is queued commits now, checkpoint or not
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
@@ -147,15 +167,54 @@ class BatchWriter:
                         frames = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[1]
                     else:
                         frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+                        if frames > self._restart_frames:
+                            frames = self._held_checkpoint(conn, frames)
                 except sqlite3.OperationalError:  # another process holds a lock past lock_wait: next time
                     frames = 1
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 
+    def _held_checkpoint(self, conn: sqlite3.Connection, frames: int) -> int:
+        """In the checkpoint thread: copy the rest of the WAL while the loop holds its commits, so
+        that the next commit restarts the WAL (see RESTART_FRAMES); return the frames it holds."""
+        held = threading.Event()
+        if not self._on_loop(self._hold, held):
+            return frames
+        try:
+            if not held.wait(self._interval) or self._stop_checkpoints.is_set():
+                return frames  # the loop did not get to it in time, or the writer is closing: next time
+            return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        finally:
+            self._on_loop(self._release)  # after _hold whatever happened (the loop runs them in order)
+
+    def _on_loop(self, fn: Callable[..., None], *args: Any) -> bool:
+        """From the checkpoint thread: have the loop call fn(*args); False if there is no loop any more."""
+        if self._loop is None:
+            return False
+        try:
+            self._loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop is closed: the writer is closing too
+            return False
+        return True
+
+    def _hold(self, held: threading.Event) -> None:
+        """On the loop, between two transactions: commits wait until `_release`."""
+        if not self._closing:
+            self._held = True
+            held.set()
+
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            if self._pending and self._flush_at is None:
+                self._flush()
+
     def _flush(self) -> None:
         self._flush_at = None
         if self._conn is None:  # closed meanwhile: close() committed what was queued
+            return
+        if self._held:  # the checkpoint thread is finishing a pass: `_release` flushes
             return
         try:
             self._last_flush = asyncio.get_running_loop().time()
