@@ -53,7 +53,7 @@ class Session:
     # an idle one holds no list, timer or task of its own (empty queues are None or ())
     __slots__ = ("hub", "transport", "state", "ident", "key", "strikes", "acked", "sent_upto",
                  "known_head", "_out", "_out_bytes", "_writing", "_inflight", "_inflight_bytes", "_feeding",
-                 "_tasks", "_writer_task", "_pusher_task", "_sends", "close_reason", "_deadline",
+                 "_tasks", "_writer_task", "_pusher_task", "_pushing", "_sends", "close_reason", "_deadline",
                  "_stall", "_admitted", "_pending", "_streaming")
 
     def __init__(self, hub: "Hub", transport: Transport, reserved: bool = False) -> None:
@@ -82,6 +82,7 @@ class Session:
         # queued leaves together); a task only when it must wait (a socket that does not take the
         # frames now, a store whose reads suspend).
         self._writer_task: asyncio.Task[None] | asyncio.Handle | None = None
+        self._pushing = False  # inside _push_now, which writes its frames itself at its end
         self._pusher_task: asyncio.Task[None] | asyncio.Handle | None = None
         self._deadline: asyncio.TimerHandle | None = None  # the auth deadline (token expiry: hub.deadlines)
         self._streaming = False  # the welcome went out: events may follow
@@ -192,7 +193,7 @@ class Session:
         else:
             self._out.append(text)
         self._out_bytes += f.byte_len(text)
-        if self._writer_task is None:
+        if self._writer_task is None and not self._pushing:
             self._writer_task = asyncio.get_running_loop().call_soon(self._write_out)
         if self._writing and self._out_bytes > self.hub.settings.send_buffer_bytes and self.state != CLOSING:
             asyncio.ensure_future(self.close(Close.RATELIMIT, "client does not read its frames"))
@@ -420,10 +421,14 @@ class Session:
         return True
 
     def _push_now(self) -> None:
-        """The pusher for a store whose reads never suspend (SQLite): a callback, no task."""
+        """The pusher for a store whose reads never suspend (SQLite): a callback, no task. It writes
+        its frames itself, at its end, unless a write is already due (an answer queued this turn:
+        both leave in that one): a group message's members each get theirs as their push runs,
+        not in a second callback per member after the last push (docs/architecture.md, Fan-out)."""
         assert self.ident is not None
         uid, read = self.ident.uid, self.hub.read_now
         assert read is not None
+        self._pushing = True
         try:
             while (want := self._want()) is not None:
                 if not self._take(uid, *read(uid, self.sent_upto, want[0], self.hub.now(), want[1])):
@@ -433,6 +438,9 @@ class Session:
             self.hub.spawn(self.close(Close.INTERNAL, "internal error"))
         finally:
             self._pusher_task = None
+            self._pushing = False
+            if self._out and self._writer_task is None:
+                self._write_out()
 
     async def _pusher(self) -> None:
         """Send the log after `sent_upto` in frames capped in bytes, within the window of events and
