@@ -13,7 +13,7 @@
  *   calls/     calls
  */
 import { C } from './protocol/constants.js';
-import { appIdFromCid, convKey, recordFromMsg, reduceRecord } from './protocol/records.js';
+import { appIdFromCid, convKey, eventParts, recordFromMsg, reduceRecord } from './protocol/records.js';
 import { hash53, randomId, assertDataOnly, cloneData } from './util.js';
 import { MemoryStore } from './store/memory.js';
 import { IdbStore } from './store/idb.js';
@@ -33,7 +33,7 @@ import { MesiboDateTime, dateOrNull } from './api/datetime.js';
 /** The SDK's parts, for tests and for debugging (globalThis.HubbubSDK; module.exports in Node). */
 export const internals = {
   constants: C, hash53: hash53, randomId: randomId, assertDataOnly: assertDataOnly, cloneData: cloneData,
-  appIdFromCid: appIdFromCid, convKey: convKey, recordFromMsg: recordFromMsg, reduceRecord: reduceRecord,
+  appIdFromCid: appIdFromCid, convKey: convKey, eventParts: eventParts, recordFromMsg: recordFromMsg, reduceRecord: reduceRecord,
   normalizeServer: normalizeServer, MemoryStore: MemoryStore, IdbStore: IdbStore, LeaseLocks: LeaseLocks,
   TabIdentity: TabIdentity, TabSession: TabSession, Mesibo: Mesibo, MesiboMessage: MesiboMessage,
   MesiboProfile: MesiboProfile, MesiboReadSession: MesiboReadSession, MesiboPresence: MesiboPresence,

@@ -1,5 +1,5 @@
 import { C } from '../protocol/constants.js';
-import { convKey, recordFromMsg, reduceRecord } from '../protocol/records.js';
+import { convKey, eventParts, recordFromMsg, reduceRecord } from '../protocol/records.js';
 import { hash53, randomId, assertDataOnly, cloneData, installMethods } from '../util.js';
 import { TabSession } from '../crosstab/session.js';
 import { HAS_DOC, normalizeServer, defaultServer, legacyName, utf8, getPageIdentity, browserDependencies } from './env.js';
@@ -664,6 +664,11 @@ export class Mesibo {
         return;
       }
       case 'status': {
+        if (Array.isArray(ev.mids)) {  // one recipient's messages delivered together: a status each
+          var parts = eventParts(ev);
+          for (var i = 0; i < parts.length; i++) this._applyEvent(parts[i]);
+          return;
+        }
         old = this._mirror.get(ev.mid) || null;
         rec = reduceRecord(old, ev);
         if (rec) this._mirror.set(ev.mid, rec);

@@ -43,6 +43,25 @@ export function recordFromMsg(ev) {
 }
 
 /**
+ * The events, one per message, that server event `ev` stands for: a DELIVERED status of several
+ * 1:1 messages that one recipient acknowledged together lists them in `mids` and `cids`
+ * (docs/protocol.md); each part is that status for one of them, with the event's `seq`. Any other
+ * event stands for itself.
+ */
+export function eventParts(ev) {
+  if (ev.k !== 'status' || !Array.isArray(ev.mids)) return [ev];
+  var cids = Array.isArray(ev.cids) ? ev.cids : [];
+  var out = [];
+  for (var i = 0; i < ev.mids.length; i++) {
+    var part = Object.assign({}, ev, { mid: ev.mids[i], cid: cids[i] === undefined ? null : cids[i] });
+    delete part.mids;
+    delete part.cids;
+    out.push(part);
+  }
+  return out;
+}
+
+/**
  * The message record after applying event `ev` to `rec` (which may be null).
  * Returns the new record, or null when the event does not touch a stored message.
  * Idempotent: applying the same event twice gives the same record.

@@ -1,5 +1,5 @@
 import { noop } from '../util.js';
-import { reduceRecord } from '../protocol/records.js';
+import { eventParts, reduceRecord } from '../protocol/records.js';
 import { fencedError } from './fenced.js';
 
 function idbReq(req) {
@@ -93,9 +93,11 @@ export class IdbStore {
       var ev = events[i];
       if (ev.seq <= last) continue;
       evs.put(ev);
-      if (ev.mid !== undefined) {
-        var old = await idbReq(msgs.get(ev.mid));
-        var nr = reduceRecord(old || null, ev);
+      var parts = eventParts(ev);
+      for (var j = 0; j < parts.length; j++) {
+        if (parts[j].mid === undefined) continue;
+        var old = await idbReq(msgs.get(parts[j].mid));
+        var nr = reduceRecord(old || null, parts[j]);
         if (nr) msgs.put(nr);
       }
       last = ev.seq;

@@ -1,5 +1,5 @@
 import { cloneData } from '../util.js';
-import { reduceRecord } from '../protocol/records.js';
+import { eventParts, reduceRecord } from '../protocol/records.js';
 import { fencedError } from './fenced.js';
 
 /**
@@ -42,9 +42,12 @@ export class MemoryStore {
         var ev = events[i];
         if (ev.seq <= last) continue;
         this.events.set(ev.seq, cloneData(ev));
-        if (ev.mid !== undefined) {
-          var nr = reduceRecord(this.messages.get(ev.mid) || null, ev);
-          if (nr) this.messages.set(ev.mid, nr);
+        var parts = eventParts(ev);
+        for (var j = 0; j < parts.length; j++) {
+          var part = parts[j];
+          if (part.mid === undefined) continue;
+          var nr = reduceRecord(this.messages.get(part.mid) || null, part);
+          if (nr) this.messages.set(part.mid, nr);
         }
         last = ev.seq;
       }

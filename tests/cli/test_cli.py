@@ -225,3 +225,11 @@ def test_listen_names_the_members_of_a_shared_group_status() -> None:
     assert shared == "[4] status DELIVERED mid 9 peers bob, carol (group 3)"
     one = _describe({"seq": 5, "k": "status", "mid": 9, "cid": "c", "peer": "dave", "gid": 3, "status": 3, "ts": 2})
     assert one == "[5] status READ mid 9 peer dave (group 3)"
+
+
+def test_listen_names_the_messages_of_a_shared_status() -> None:
+    """`hubbub listen` prints one recipient's DELIVERED event for several messages with all their mids."""
+    from hubbub.cli.main import _describe
+    shared = _describe({"seq": 6, "k": "status", "mid": 9, "cid": "a", "peer": "bob", "gid": 0, "status": 2,
+                        "ts": 1, "mids": [9, 11], "cids": ["a", "b"]})
+    assert shared == "[6] status DELIVERED mids 9, 11 peer bob"

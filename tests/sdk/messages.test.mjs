@@ -146,6 +146,54 @@ test('sending: both styles, failures, and status callbacks with the app id', asy
   t.close();
 });
 
+test('records: a status naming several messages in mids stands for one status each', () => {
+  const ev = { k: 'status', seq: 9, mid: 4, cid: '40', peer: 'bob', gid: 0, status: 2, ts: 20, mids: [4, 5], cids: ['40', '41'] };
+  const parts = sdk.eventParts(ev);
+  assert.deepEqual(parts, [
+    { k: 'status', seq: 9, mid: 4, cid: '40', peer: 'bob', gid: 0, status: 2, ts: 20 },
+    { k: 'status', seq: 9, mid: 5, cid: '41', peer: 'bob', gid: 0, status: 2, ts: 20 }]);
+  assert.deepEqual(sdk.eventParts({ k: 'status', mid: 4, cid: '40', peer: 'bob', status: 3 }).length, 1);
+  assert.equal(sdk.eventParts({ k: 'msg', mid: 4, mids: [1, 2] }).length, 1, 'only a status is shared');
+});
+
+test('store: a shared status updates each message it names', async () => {
+  const store = new sdk.MemoryStore();
+  await store.open();
+  const out = (mid, cid) => ({ k: 'msg', seq: mid, mid, cid, dir: 'out', from: 'alice', peer: 'bob', gid: 0, message: 'm', status: 1, ts: 1 });
+  await store.applyEvents([out(1, '10'), out(2, '11'), out(3, '12')], null);
+  await store.applyEvents([{ k: 'status', seq: 4, mid: 1, cid: '10', peer: 'bob', gid: 0, status: 2, ts: 9, mids: [1, 2], cids: ['10', '11'] }], null);
+  const snap = await store.snapshot();
+  const byMid = new Map(snap.messages.map((m) => [m.mid, m]));
+  assert.equal(byMid.get(1).status, 2);
+  assert.equal(byMid.get(2).status, 2);
+  assert.equal(byMid.get(2).receipts.bob.delivered, 9);
+  assert.equal(byMid.get(3).status, 1, 'a message it does not name keeps its status');
+  assert.equal(snap.lastSeq, 4);
+});
+
+test('a shared DELIVERED status reaches each message: a callback each, in every tab, stored', async () => {
+  const server = new FakeServer();
+  const b = new FakeBrowser(server);
+  const a = await online(b, 'a');
+  const c = await online(b, 'c');
+  try {
+    a.api.sendMessage({ peer: 'bob' }, 70, 'one');
+    a.api.sendMessage({ peer: 'bob' }, 71, 'two');
+    await until(() => server.sendFrames.length === 2);
+    await until(() => c.rec.messages.length === 2);  // the other tab has both through the log
+    const [m1, m2] = server.sendFrames.map((f) => server.cids.get(f.cid).mid);
+    server.status({ mid: m1, cid: '70', peer: 'bob', gid: 0, status: C.MESIBO_MSGSTATUS_DELIVERED, ts: 5, mids: [m1, m2], cids: ['70', '71'] });
+    const delivered = (t) => t.rec.statuses.filter((s) => s.status === C.MESIBO_MSGSTATUS_DELIVERED);
+    await until(() => delivered(a).length === 2 && delivered(c).length === 2);
+    assert.deepEqual(delivered(a).map((s) => s.id).sort(), [70, 71]);
+    assert.deepEqual(delivered(c).map((s) => s.mid).sort(), [m1, m2].sort());
+    for (const m of c.rec.messages) assert.equal(m.status, C.MESIBO_MSGSTATUS_DELIVERED);
+  } finally {
+    a.close();
+    c.close();
+  }
+});
+
 test('resend after a failure uses a fresh cid but reports the same id', async () => {
   const server = new FakeServer();
   const b = new FakeBrowser(server);

@@ -84,13 +84,14 @@ class Load:
 
     async def _statuses(self, p: Pair) -> None:
         async for e in p.sender.events():  # its own messages (own-device sync) and their statuses
-            cid = str(e.get("cid", ""))
-            if not cid.startswith(f"s{p.index}-"):
-                continue
-            if e.get("k") == "msg":
-                p.echoed.append(int(cid.split("-")[1]))
-            elif e.get("k") == "status" and e.get("status") == 2:
-                p.delivered.append(int(cid.split("-")[1]))
+            # a DELIVERED status may stand for several messages to one recipient (`cids`)
+            for cid in map(str, e.get("cids") or [e.get("cid", "")]):
+                if not cid.startswith(f"s{p.index}-"):
+                    continue
+                if e.get("k") == "msg":
+                    p.echoed.append(int(cid.split("-")[1]))
+                elif e.get("k") == "status" and e.get("status") == 2:
+                    p.delivered.append(int(cid.split("-")[1]))
 
     async def send_until(self, n: int) -> None:
         """Each sender sends messages up to number n, WINDOW in flight, and waits for every answer."""

@@ -25,8 +25,10 @@ def _msg(app_id: int, sender: int, to: int, to_address: str, cid: str) -> OutMes
 
 
 async def _statuses(store: Store, uid: int, after: int) -> list[tuple[int, str, int]]:
+    """(mid, peer, status) per message, a shared 1:1 event's messages (`mids`) each on its own."""
     items, _ = await store.events_after(uid, after, 10_000, NOW, 1 << 24)
-    return [(e["mid"], e["peer"], e["status"]) for e in map(json.loads, items) if e["k"] == "status"]
+    return [(mid, e["peer"], e["status"]) for e in map(json.loads, items) if e["k"] == "status"
+            for mid in e.get("mids", [e["mid"]])]
 
 
 @pytest.mark.parametrize("recipients", [1, ACKS_IN_ONE_STATEMENT - 1, ACKS_IN_ONE_STATEMENT, 20])
@@ -64,6 +66,40 @@ async def test_an_ack_batch_delivers_each_message_once_in_the_order_of_the_acks(
         for u in users:
             assert await store.cursor(u.uid, "phone") == 3
         assert await store.cursor(first.uid, "laptop") == 3
+    finally:
+        await store.close()
+
+
+async def test_one_recipients_messages_acknowledged_together_share_a_status(database_url: str, tmp_path: Path) -> None:
+    """A recipient's 1:1 messages from one sender, acknowledged in one batch, share DELIVERED events
+    (`mids`/`cids` in the order sent, the first also in `mid`/`cid`; at most RECEIPT_PEERS_BYTES of
+    them each); a single message keeps the plain event; another recipient's have their own."""
+    store = open_store(Settings.load(env={}, data_dir=str(tmp_path / "data"), database_url=database_url))
+    await store.open()
+    try:
+        app = await store.create_app("acks", b"hash", NOW)
+        sender = (await store.upsert_user(app.id, "sender", None, None, NOW))[0]
+        bob, carol = [(await store.upsert_user(app.id, a, None, None, NOW))[0] for a in ("bob", "carol")]
+        # long cids: 60 messages to bob need two events
+        sent = [(await store.send(_msg(app.id, sender.uid, bob.uid, "bob", f"{k:03}-" + "c" * 400)))[0]
+                for k in range(60)]
+        alone = (await store.send(_msg(app.id, sender.uid, carol.uid, "carol", "to-carol")))[0]
+        before = await store.head(sender.uid)
+        await store.ack([(bob.uid, "phone", await store.head(bob.uid), "bob"),
+                         (carol.uid, "phone", await store.head(carol.uid), "carol")], NOW)
+        items, _ = await store.events_after(sender.uid, before, 100, NOW, 1 << 24)
+        events = [json.loads(i) for i in items]
+        assert all(e["k"] == "status" and e["status"] == Status.DELIVERED and e["gid"] == 0 for e in events)
+        to_bob = [e for e in events if e["peer"] == "bob"]
+        assert len(to_bob) == 2
+        assert [m for e in to_bob for m in e["mids"]] == [r.mid for r in sent]
+        assert [c for e in to_bob for c in e["cids"]] == [r.cid for r in sent]
+        assert all((e["mid"], e["cid"]) == (e["mids"][0], e["cids"][0]) for e in to_bob)
+        assert all(sum(len(c) + len(str(m)) + 4 for m, c in zip(e["mids"], e["cids"])) <= RECEIPT_PEERS_BYTES
+                   for e in to_bob)
+        assert [e for e in events if e["peer"] == "carol"] == [
+            {"k": "status", "ts": NOW, "mid": alone.mid, "cid": "to-carol", "peer": "carol", "gid": 0,
+             "status": int(Status.DELIVERED), "seq": before + 3}]
     finally:
         await store.close()
 

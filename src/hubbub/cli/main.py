@@ -358,9 +358,11 @@ def _describe(ev: dict[str, Any]) -> str:
         title = f"[{ev['title']}] " if ev.get("title") else ""
         return f"{seq}{arrow}{where}: {title}{ev.get('message', '')}  (mid {ev.get('mid')})"
     if k == "status":
-        # a group's members delivered together come in one event, named in `peers`
+        # a group's members delivered together come in one event, named in `peers`; one recipient's
+        # messages delivered together, in `mids`
         who = f"peers {', '.join(ev['peers'])}" if "peers" in ev else f"peer {ev.get('peer')}"
-        return f"{seq}status {name(Status, ev.get('status'))} mid {ev.get('mid')} {who}{where}"
+        what = f"mids {', '.join(map(str, ev['mids']))}" if "mids" in ev else f"mid {ev.get('mid')}"
+        return f"{seq}status {name(Status, ev.get('status'))} {what} {who}{where}"
     if k == "presence":
         return f"presence {ev.get('from')}{where}: {name(Activity, ev.get('activity'))}"
     rest = " ".join(f"{key}={json.dumps(v)}" for key, v in ev.items() if key not in ("seq", "k", "ts"))

@@ -225,7 +225,8 @@ class Client:
         """Yield every log event once, in seq order, across reconnects.
 
         Log events are dicts with `seq`, `k` ("msg", "status", "update", "profile", "group") and the
-        fields of docs/protocol.md. Ephemeral presence frames come through the same iterator, in
+        fields of docs/protocol.md (a DELIVERED status may stand for several messages to one
+        recipient, listed in `mids` and `cids`, or for several members of a group, in `peers`). Ephemeral presence frames come through the same iterator, in
         arrival order, as `{"k": "presence", "from", "gid", "activity", "ts"}` *without* a `seq`,
         and so does call signalling: `{"k": "call", "callid", "status", "peer", "dir", "video",
         "elsewhere"?}` and `{"k": "call_signal", "callid", "kind", "data"}`:

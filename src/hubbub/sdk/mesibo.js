@@ -296,6 +296,18 @@
     }
     return rec;
   }
+  function eventParts(ev) {
+    if (ev.k !== "status" || !Array.isArray(ev.mids)) return [ev];
+    var cids = Array.isArray(ev.cids) ? ev.cids : [];
+    var out = [];
+    for (var i = 0; i < ev.mids.length; i++) {
+      var part = Object.assign({}, ev, { mid: ev.mids[i], cid: cids[i] === void 0 ? null : cids[i] });
+      delete part.mids;
+      delete part.cids;
+      out.push(part);
+    }
+    return out;
+  }
   function reduceRecord(rec, ev) {
     if (ev.k === "msg") return rec ? rec : recordFromMsg(ev);
     if (!rec) return null;
@@ -475,9 +487,12 @@
           var ev = events[i];
           if (ev.seq <= last) continue;
           this.events.set(ev.seq, cloneData(ev));
-          if (ev.mid !== void 0) {
-            var nr = reduceRecord(this.messages.get(ev.mid) || null, ev);
-            if (nr) this.messages.set(ev.mid, nr);
+          var parts = eventParts(ev);
+          for (var j = 0; j < parts.length; j++) {
+            var part = parts[j];
+            if (part.mid === void 0) continue;
+            var nr = reduceRecord(this.messages.get(part.mid) || null, part);
+            if (nr) this.messages.set(part.mid, nr);
           }
           last = ev.seq;
         }
@@ -693,9 +708,11 @@
         var ev = events[i];
         if (ev.seq <= last) continue;
         evs.put(ev);
-        if (ev.mid !== void 0) {
-          var old = await idbReq(msgs.get(ev.mid));
-          var nr = reduceRecord(old || null, ev);
+        var parts = eventParts(ev);
+        for (var j = 0; j < parts.length; j++) {
+          if (parts[j].mid === void 0) continue;
+          var old = await idbReq(msgs.get(parts[j].mid));
+          var nr = reduceRecord(old || null, parts[j]);
           if (nr) msgs.put(nr);
         }
         last = ev.seq;
@@ -5041,6 +5058,11 @@
           return;
         }
         case "status": {
+          if (Array.isArray(ev.mids)) {
+            var parts = eventParts(ev);
+            for (var i = 0; i < parts.length; i++) this._applyEvent(parts[i]);
+            return;
+          }
           old = this._mirror.get(ev.mid) || null;
           rec = reduceRecord(old, ev);
           if (rec) this._mirror.set(ev.mid, rec);
@@ -5201,6 +5223,7 @@
     cloneData,
     appIdFromCid,
     convKey,
+    eventParts,
     recordFromMsg,
     reduceRecord,
     normalizeServer,

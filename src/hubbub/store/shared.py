@@ -101,35 +101,53 @@ def read_events(uid: int, address: str, mid: int, state: int, sender: int, cid: 
 
 
 RECEIPT_PEERS_BYTES = 16_384
-"""A group message's DELIVERED statuses from one ack batch share an event whose `peers` hold up to
-about this many bytes of addresses (one event for a 1,000-member group's acks, not 1,000)."""
+"""The DELIVERED statuses of one ack batch share events of up to about this many bytes: a group
+message's recipients in `peers` (one event for a 1,000-member group's acks, not 1,000), and one
+recipient's 1:1 messages from one sender in `mids`/`cids`."""
 
 Delivered = tuple[int, int, str, int, str]
 """(mid, sender, cid, gid, recipient address): a message an ack made DELIVERED."""
 
 
 def delivered_events(rows: list[Delivered], now: int) -> list[tuple[int, str]]:
-    """(sender, event) DELIVERED statuses for an ack batch's rows, in their order: one event per 1:1
-    message; a group message's recipients share events, their addresses in `peers` in the rows'
-    order, placed where its first recipient was.
+    """(sender, event) DELIVERED statuses for an ack batch's rows, in their order, each event placed
+    where its first row was: a group message's recipients share events, their addresses in `peers`
+    in the rows' order; the 1:1 messages of one sender that one recipient acknowledged in the batch
+    share events, their mids and cids in `mids` and `cids` (in the order sent; the first also in
+    `mid` and `cid`). A single 1:1 message keeps the plain event, `mid`, `cid` and `peer`.
 
     Why shared: per member, a group of 1,000 wrote 1,000 events to the sender's log for each message
     (every device of the sender read, stored and acknowledged them, and every tab's app got 1,000
-    callbacks); one event says the same, and a member's delivery time is still its own (`ts`)."""
+    callbacks); one event says the same, and a member's delivery time is still its own (`ts`). A
+    recipient acknowledges a run of messages at once (every 100 events or 50 ms, hubbub.client.acks),
+    and an event per message was about a tenth of the server's CPU for 1:1 traffic
+    (docs/architecture.md, Capacity)."""
     out: list[tuple[int, dict[str, Any]]] = []
-    open_: dict[int, tuple[int, int]] = {}  # mid -> (index in out of its event being filled, its bytes)
+    # the event being filled and its bytes, per group message (mid) and per 1:1 (sender, recipient)
+    open_: dict[int | tuple[int, str], tuple[int, int]] = {}
     delivered = int(Status.DELIVERED)
     for mid, sender, cid, gid, peer in rows:
-        if not gid:
-            out.append((sender, dict(k="status", ts=now, mid=mid, cid=cid, peer=peer, gid=0, status=delivered)))
-            continue
-        cost = len(peer.encode()) + 3
-        at = open_.get(mid)
+        key: int | tuple[int, str]
+        if gid:
+            key, cost = mid, len(peer.encode()) + 3
+        else:
+            key, cost = (sender, peer), byte_len(cid) + len(str(mid)) + 4
+        at = open_.get(key)
         if at is None or at[1] + cost > RECEIPT_PEERS_BYTES:
             at = (len(out), 0)
-            out.append((sender, dict(k="status", ts=now, mid=mid, cid=cid, peers=[], gid=gid, status=delivered)))
-        out[at[0]][1]["peers"].append(peer)
-        open_[mid] = (at[0], at[1] + cost)
+            out.append((sender, dict(k="status", ts=now, mid=mid, cid=cid, peers=[], gid=gid, status=delivered)
+                        if gid else dict(k="status", ts=now, mid=mid, cid=cid, peer=peer, gid=0, status=delivered,
+                                         mids=[], cids=[])))
+        fields = out[at[0]][1]
+        if gid:
+            fields["peers"].append(peer)
+        else:
+            fields["mids"].append(mid)
+            fields["cids"].append(cid)
+        open_[key] = (at[0], at[1] + cost)
+    for _owner, fields in out:
+        if "mids" in fields and len(fields["mids"]) == 1:  # one message: the plain event
+            del fields["mids"], fields["cids"]
     return [(owner, event(**fields)) for owner, fields in out]
 
 
