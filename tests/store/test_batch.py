@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +144,39 @@ async def test_the_wal_restarts_under_steady_writes(tmp_path: Path) -> None:
         assert wal < written / 10, (wal, written)  # 1/20 with the restarts, 1/4 to 3/4 without
     finally:
         writer.close()
+
+
+async def test_a_held_checkpoint_pass_delays_commits_without_blocking_the_loop(tmp_path: Path) -> None:
+    """The last resort against a WAL that never restarts: while the checkpoint thread's pass runs, the
+    loop keeps serving and a commit waits for it; then the commit goes on and restarts the WAL."""
+    writer = BatchWriter(connector(tmp_path / "db"), checkpoint_interval=60)  # no checkpoint of its own
+    writer.start()
+    conn = sqlite3.connect(tmp_path / "db", isolation_level=None, check_same_thread=False)
+    in_pass, go_on = threading.Event(), threading.Event()
+
+    class Slow:  # the thread's connection, its pass held open until the test says so
+        def execute(self, sql: str) -> Any:
+            in_pass.set()
+            go_on.wait(10)
+            return conn.execute(sql)
+    done: asyncio.Future[int] | None = None
+    try:
+        await asyncio.gather(*[writer.run(insert, k) for k in range(1, 200)])
+        frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        assert frames > 0
+        done = asyncio.ensure_future(asyncio.to_thread(writer._held_checkpoint, Slow(), frames))  # type: ignore[arg-type]
+        await asyncio.to_thread(in_pass.wait, 10)  # held: the loop is between transactions
+        write = asyncio.ensure_future(writer.run(insert, 500))
+        for _ in range(20):
+            await asyncio.sleep(0.005)  # the loop turns meanwhile
+        assert not write.done()  # the commit waits for the pass...
+        go_on.set()
+        await done  # ...which copied every frame
+        assert await write == 500  # ...then it commits, and restarts the WAL
+        assert conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1] < frames
+    finally:
+        go_on.set()
+        if done is not None:
+            await asyncio.gather(done, return_exceptions=True)  # the thread is done with `conn`
+        writer.close()
+        conn.close()
