@@ -162,6 +162,15 @@ def run_conformance(hub: Harness, pages: PageServer, cross: bool) -> None:
     a0.js("""() => app.send('bob', 'a document', 0, {file: {url: 'https://files.example/report.pdf', type: MESIBO_FILETYPE_OTHER,
               name: 'report.pdf', size: 10, thumb: 'data:image/png;base64,iVBORw0KGgo='}, title: 'Q3'})""")
     wait_for(lambda: len(bob.live("a ")) == 2, 10, "file messages at bob")
+    # bob acknowledges both together: one DELIVERED event (`mids`) stands for both, and each message
+    # gets its own status and its own Mesibo_onMessageStatus, in every tab
+    _all(alice, lambda t: [t.describe(x)["status"] >= 2 for x in ("a picture", "a document")] == [True, True],
+         "DELIVERED for both files in every tab")
+    for t in alice:
+        got = t.js("""(xs) => xs.map(x => app.find(x)[0].mid).map(mid =>
+                        $scope.statusEvents.filter(e => e.mid === mid && e.status === 2).length)""",
+                   ["a picture", "a document"])
+        assert got == [1, 1], got
     pic, doc = bob.describe("a picture"), bob.describe("a document")
     assert pic["hasImage"] and pic["isRich"] and pic["fileName"] == "pic.png" and pic["filetype"] == 1
     assert pic["fileUrl"] == "https://files.example/pic.png" and not pic["hasThumbnail"]
