@@ -171,16 +171,16 @@ class BatchWriter:
                     if self.operations != seen:
                         seen, since = self.operations, time.monotonic()
                     if frames > 0 and time.monotonic() - since >= IDLE_TRUNCATE:
-                        frames = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[1]
+                        frames = _checkpoint(conn, "TRUNCATE")
                     else:
-                        last, frames = frames, conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+                        last, frames = frames, _checkpoint(conn)
                         stuck = frames >= last > self._restart_frames  # grown with no restart since
                         frames = _catch_up(conn, frames)
                         if stuck:
                             frames = self._held_checkpoint(conn, frames)
                 except sqlite3.OperationalError:  # another process holds a lock past lock_wait: next time
                     frames = 1
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _checkpoint(conn, "TRUNCATE")
         finally:
             conn.close()
 
@@ -193,7 +193,7 @@ class BatchWriter:
         try:
             if not held.wait(self._interval) or self._stop_checkpoints.is_set():
                 return frames  # the loop did not get to it in time, or the writer is closing: next time
-            return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+            return _checkpoint(conn)
         finally:
             self._on_loop(self._release)  # after _hold whatever happened (the loop runs them in order)
 
@@ -326,12 +326,18 @@ class BatchWriter:
         return results
 
 
+def _checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> int:
+    """Checkpoint the WAL in `mode`; return the frames the WAL held when it began."""
+    return int(conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[1])
+
+
 def _catch_up(conn: sqlite3.Connection, frames: int) -> int:
     """Passive checkpoints again, while commits landed during the last one (up to CATCH_UP_PASSES):
     each copies only what the one before left, so one soon ends between two commits, and a WAL
-    copied in full restarts at the next commit without holding anything. Returns the frames left."""
+    copied in full restarts at the next commit without holding anything. Returns the frames the
+    WAL holds."""
     for _ in range(CATCH_UP_PASSES):
-        again = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        again = _checkpoint(conn)
         if again <= frames:  # no commit since the last pass (or the WAL restarted meanwhile)
             return again
         frames = again
