@@ -10,6 +10,7 @@ import multiprocessing
 import random
 
 import asyncpg
+import pytest
 
 from hubbub.store.base import OutMessage
 from hubbub.store.postgres import PostgresStore
@@ -243,3 +244,30 @@ async def test_recipient_look_ups_queued_together_answer_as_each_alone(pg_url: s
         assert alone[asks.index(("u5", uids[0]))] is None and alone[asks.index(("u6", uids[0]))] is None
     finally:
         await store.close()
+
+
+async def test_close_cuts_a_read_connection_still_out_after_its_bound(pg_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """asyncpg's Pool.close() waits for every connection to come back, however long: the store bounds
+    it (a node stopping must not hang on a read that never ends) and then cuts what is still out."""
+    monkeypatch.setattr("hubbub.store.postgres.CLOSE_WAIT", 0.3)
+    store = PostgresStore(pg_url)
+    await store.open()
+    pool = store._pool
+    assert pool is not None
+    held = await pool.acquire()  # never released
+    pid = held.get_server_pid()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(store.close(), 10)
+    assert 0.3 <= loop.time() - started < 5
+    assert "still in use after 0.3 s" in caplog.text
+    admin = await asyncpg.connect(pg_url)
+    try:
+        for _ in range(100):  # the server sees the cut connection's backend end
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid=$1", pid):
+                break
+            await asyncio.sleep(0.05)
+        assert not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid=$1", pid)
+    finally:
+        await admin.close()

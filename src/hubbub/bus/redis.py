@@ -58,6 +58,15 @@ def decode(data: str) -> tuple[str, str, Any]:
 PUBLISH_RETRY = 0.1
 """Seconds the publisher waits after a failed publish before it tries again."""
 CLOSE_ATTEMPTS, CLOSE_WAIT = 3, 1.0
+
+
+async def close_client(client: Any, timeout: float = CLOSE_WAIT) -> None:
+    """Close a redis-py client within `timeout`: its `aclose` awaits each connection's
+    `wait_closed()`, which can wait forever (redis/redis-py#3941), and a node stopping must not."""
+    try:
+        await asyncio.wait_for(client.aclose(), timeout)
+    except (asyncio.TimeoutError, RedisError, OSError):
+        log.warning("Redis client did not close within %.1f s; left to the process exit", timeout)
 """close(): cancels of the bus tasks, and seconds each waits for them."""
 
 
@@ -116,10 +125,7 @@ class RedisBus:
                 log.warning("bus task still running after cancel: %s", t.get_stack(limit=3))
         await asyncio.gather(*[t for t in self._tasks if t.done()], return_exceptions=True)
         if self._redis is not None:
-            try:
-                await asyncio.wait_for(self._redis.aclose(), CLOSE_WAIT)
-            except (asyncio.TimeoutError, RedisError, OSError):
-                pass
+            await close_client(self._redis)
             self._redis = None
         self._on_wake = self._on_signal = self._on_resync = self._on_control = None
 

@@ -125,7 +125,8 @@ class SharedQuota(LocalQuota):
             await asyncio.wait_for(self.sync(), 1.0)  # what this node spent last still counts
         except (asyncio.TimeoutError, Exception):
             pass
-        await self.redis.aclose()
+        from ..bus.redis import close_client  # redis is an optional dependency: only a shared quota has it
+        await close_client(self.redis)
 
     # -- deciding -------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ have written since.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any, Callable
 
@@ -26,6 +27,10 @@ from .shared import (CONVERSATIONS_SQL, EXPIRED, delivered_events, call_cid, cal
 
 _CONVERSATIONS = (CONVERSATIONS_SQL.replace(":uid", "$1").replace(":app", "$2").replace(":before", "$3")
                   .replace(":limit", "$4"))
+log = logging.getLogger("hubbub.store")
+CLOSE_WAIT = 5.0
+"""Seconds `close` waits for the read connections to come back before it cuts them."""
+
 HEAD = "SELECT coalesce((SELECT seq FROM heads WHERE uid=$1), 0)"
 
 
@@ -124,7 +129,13 @@ class PostgresStore:
     async def close(self) -> None:
         await self._writer.close()
         if self._pool is not None:
-            await self._pool.close()
+            # close() waits for every connection to be released, however long; asyncpg's own advice
+            # is to bound it: a read still out after CLOSE_WAIT is cut (the process is stopping)
+            try:
+                await asyncio.wait_for(self._pool.close(), CLOSE_WAIT)
+            except asyncio.TimeoutError:
+                log.warning("store: a read connection was still in use after %.1f s; closed at once", CLOSE_WAIT)
+                self._pool.terminate()
             self._pool = self._reads = None
 
     @property
