@@ -7,9 +7,11 @@ at once (--burst deliveries in all): deliveries per second and server CPU per de
 until the server is idle again (the members' acks and the sender's receipts included). Before that,
 a 1:1 burst (one sender, one receiver, --burst/10 messages, 64 in flight) gives the server CPU per
 1:1 delivery that fan-out is compared with (goal: a fan-out delivery at most half of it). Every
-member acknowledges each events frame as it arrives.
+member acknowledges as Hubbub's clients do (after 100 events or 50 ms after the first one waiting,
+`hubbub.client.acks`); with --ack-each-frame each events frame as it arrives instead: the server's
+worst case, its acks competing with the fan-out of the very message they acknowledge.
 
-    python bench/bench_fanout.py [--sizes 10,100,1000] [--sends 100] [--burst 20]
+    python bench/bench_fanout.py [--sizes 10,100,1000] [--sends 100] [--burst 20] [--ack-each-frame]
                                  [--json out.json] [--plot fanout.png]
 
 The server runs in a child process; the members are this process (the loader).
@@ -39,10 +41,10 @@ async def settled(pid: int, quiet: float = 0.005, timeout: float = 30.0) -> None
 
 
 async def run(url: str, pid: int, tokens: list[str], sizes: list[int], sends: int, burst: int,
-              offer: str | None) -> dict[str, Any]:
-    sender = await bl.connect_peer(url, tokens[0], offer=offer)
+              offer: str | None, ack_each: bool = False) -> dict[str, Any]:
+    sender = await bl.connect_peer(url, tokens[0], offer=offer, ack_each=ack_each)
     members: list[bl.Peer] = await bl.open_many(
-        max(sizes), lambda i: bl.connect_peer(url, tokens[i + 1], offer=offer), "members online")
+        max(sizes), lambda i: bl.connect_peer(url, tokens[i + 1], offer=offer, ack_each=ack_each), "members online")
     counts: dict[str, int] = {}
     arrived: dict[str, float] = {}
     waiting: dict[str, tuple[int, asyncio.Future[None]]] = {}
@@ -63,7 +65,7 @@ async def run(url: str, pid: int, tokens: list[str], sizes: list[int], sends: in
         waiting[text] = (n, fut)
         return fut
 
-    out: dict[str, Any] = {"groups": []}
+    out: dict[str, Any] = {"acks": "each events frame" if ack_each else "as the clients do", "groups": []}
     # 1:1 in the same run: one sender, one receiver, 64 messages in flight
     n = max(1, burst // 10)
     texts = [f"one-to-one-{k}" for k in range(n)]
@@ -163,6 +165,8 @@ def main() -> None:
     p.add_argument("--burst", type=int, default=20000,
                    help="deliveries per burst: each group gets burst/size messages at once; 1:1 burst/10")
     p.add_argument("--no-offer", action="store_true", help="do not offer permessage-deflate")
+    p.add_argument("--ack-each-frame", action="store_true",
+                   help="members acknowledge each events frame at once (default: as the clients do)")
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     bl.raise_nofile()
@@ -173,7 +177,7 @@ def main() -> None:
         env = {"HUBBUB_MAX_GROUP_MEMBERS": str(max(sizes) + 1)}
         with bl.hubbub_server(data, env) as server:
             results = asyncio.run(run(server.ws_url, server.pid, tokens, sizes, args.sends, args.burst,
-                                      None if args.no_offer else bl.BROWSER_DEFLATE))
+                                      None if args.no_offer else bl.BROWSER_DEFLATE, args.ack_each_frame))
     bl.finish(args, results, draw)
 
 

@@ -29,7 +29,6 @@ from typing import Any, Awaitable, Callable, Sequence
 import websockets
 
 import benchlib as bl
-from hubbub.client.acks import AckPolicy
 
 KINDS = ("hubbub", "relay", "socketio")
 WINDOW = 64
@@ -84,41 +83,6 @@ def start(kind: str, tmp: Path, pairs: int) -> tuple[bl.ServerProcess, list[tupl
 
 # -- one sender/receiver pair per protocol ----------------------------------------------------------
 
-class Acker:
-    """Acknowledges events as Hubbub's clients do (hubbub.client and the browser SDK alike): the
-    client's own rule (`hubbub.client.acks.AckPolicy`), with the timer and the send here."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.seen = 0
-        self.policy = AckPolicy()
-        self.timer: asyncio.TimerHandle | None = None
-
-    def applied(self, seq: int) -> None:
-        self.seen = max(self.seen, seq)
-        if self.policy.due_now(self.seen):
-            self.flush()
-        elif self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(self.policy.delay, self.flush)
-
-    def flush(self) -> None:
-        self.cancel()
-        seq = self.policy.take(self.seen)
-        if seq is not None:
-            asyncio.ensure_future(self._send('{"t":"ack","seq":%d}' % seq))
-
-    async def _send(self, text: str) -> None:
-        try:
-            await self.ws.send(text)
-        except websockets.ConnectionClosed:
-            pass
-
-    def cancel(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-
-
 async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Deliver,
                   receiver_url: str | None = None) -> tuple[Send, Callable[[], Awaitable[None]]]:
     """Hubbub's protocol (the relay speaks the same frames); the receiver on another node if given."""
@@ -131,7 +95,14 @@ async def ws_pair(url: str, sender: str, receiver: str, to: str, deliver: Delive
     s, r = await connect(sender, url), await connect(receiver, receiver_url or url)
     credit = asyncio.Semaphore(WINDOW)
 
-    s_acks, r_acks = Acker(s), Acker(r)
+    def sender_of(ws: Any) -> Callable[[str], None]:
+        async def send(text: str) -> None:
+            try:
+                await ws.send(text)
+            except websockets.ConnectionClosed:
+                pass
+        return lambda text: asyncio.ensure_future(send(text))
+    s_acks, r_acks = bl.Acker(sender_of(s)), bl.Acker(sender_of(r))
 
     async def answers() -> None:
         async for raw in s:

@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from hubbub.client.acks import AckPolicy  # noqa: E402
 from hubbub.server.process import ServerProcess  # noqa: E402
 
 APPID = "com.example.bench"
@@ -447,17 +448,52 @@ async def open_many(count: int, opener: Callable[[int], Any], label: str, concur
     return out
 
 
-class Peer(RawWS):
-    """A Hubbub client on the raw loader: acks every `events` frame at once (cumulatively), hands each
-    `msg` event to `on_message(peer, event)`, and matches `res` answers to `request()` futures."""
+class Acker:
+    """Acknowledges events as Hubbub's clients do (hubbub.client and the browser SDK alike): the
+    client's own rule (`hubbub.client.acks.AckPolicy`: after ACK_EVERY events, else ACK_DELAY after
+    the first one waiting), with the timer here and `send(text)` to write the ack frame. With
+    `each`, every events frame is acknowledged at once instead (the server's worst case)."""
 
-    def __init__(self, host: str, path: str, offer: str | None) -> None:
+    def __init__(self, send: Callable[[str], Any], each: bool = False) -> None:
+        self.send = send
+        self.each = each
+        self.seen = 0
+        self.policy = AckPolicy()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def applied(self, seq: int) -> None:
+        """Events up to seq were applied."""
+        self.seen = max(self.seen, seq)
+        if self.each or self.policy.due_now(self.seen):
+            self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.policy.delay, self.flush)
+
+    def flush(self) -> None:
+        self.cancel()
+        seq = self.policy.take(self.seen)
+        if seq is not None:
+            self.send('{"t":"ack","seq":%d}' % seq)
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+class Peer(RawWS):
+    """A Hubbub client on the raw loader: acknowledges events as the clients do (`Acker`; each
+    events frame at once with `ack_each`), hands each `msg` event to `on_message(peer, event)`, and
+    matches `res` answers to `request()` futures."""
+
+    def __init__(self, host: str, path: str, offer: str | None, ack_each: bool = False) -> None:
         super().__init__(host, path, offer)
         self.on_message: Callable[["Peer", dict[str, Any]], None] | None = None
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.next_r = 0
         self.last_seq = 0
         self.welcome: dict[str, Any] = {}
+        self.acks = Acker(self.send, ack_each)
 
     def on_text(self, text: str) -> None:
         if text.startswith('{"t":"events"'):
@@ -467,7 +503,7 @@ class Peer(RawWS):
                     if e.get("k") == "msg":
                         self.on_message(self, e)
             self.last_seq = events[-1]["seq"]
-            self.send('{"t":"ack","seq":%d}' % self.last_seq)
+            self.acks.applied(self.last_seq)
         elif text.startswith('{"t":"res"'):
             frame = json.loads(text)
             fut = self.pending.pop(frame.get("r"), None)
@@ -487,11 +523,19 @@ class Peer(RawWS):
     def send_message(self, to: str = "", gid: int = 0, text: str = "") -> "asyncio.Future[dict[str, Any]]":
         return self.request({"t": "send", "cid": f"c{self.next_r + 1}", "to": to, "gid": gid, "message": text})
 
+    def abort(self) -> None:
+        self.acks.cancel()
+        super().abort()
+
+    def close(self) -> None:
+        self.acks.cancel()
+        super().close()
+
 
 async def connect_peer(url: str, token: str, after: int | None = None, offer: str | None = BROWSER_DEFLATE,
-                       timeout: float = 30) -> Peer:
+                       timeout: float = 30, ack_each: bool = False) -> Peer:
     """Open, authenticate, wait for the welcome. Raises ConnectionError when refused."""
-    peer = await open_ws(url, offer, factory=Peer, timeout=timeout)
+    peer = await open_ws(url, offer, factory=Peer, timeout=timeout, ack_each=ack_each)
     peer.send(auth_frame(token, after))
     text = await peer.recv(timeout)
     frame = json.loads(text)
@@ -500,4 +544,5 @@ async def connect_peer(url: str, token: str, after: int | None = None, offer: st
         raise ConnectionError(f"not welcomed: {text[:200]}")
     peer.welcome = frame
     peer.last_seq = max(peer.last_seq, frame["after"])
+    peer.acks.policy.known(frame["after"])
     return peer

@@ -42,6 +42,29 @@ def test_bench_fanout_reaches_every_member(tmp_path: Path) -> None:
         assert g["last_member_p99_ms"] is not None and g["last_member_p99_ms"] >= g["last_member_p50_ms"] > 0
         assert g["burst_messages"] == 60 // g["members"]
     assert r["one_to_one"]["messages"] == 6
+    assert r["acks"] == "as the clients do"
+
+
+async def test_the_loaders_acknowledge_as_the_clients_do() -> None:
+    """benchlib.Acker follows hubbub.client.acks: one ack ACK_DELAY after the first event waiting,
+    or at once after ACK_EVERY; `each` acknowledges every frame at once (--ack-each-frame)."""
+    import asyncio
+    sys.path.insert(0, str(BENCH))
+    import benchlib
+    from hubbub.client.acks import ACK_DELAY, ACK_EVERY
+
+    sent: list[str] = []
+    acker = benchlib.Acker(sent.append)
+    for seq in (1, 2, 3):
+        acker.applied(seq)
+    assert sent == []
+    await asyncio.sleep(ACK_DELAY * 2)
+    assert sent == ['{"t":"ack","seq":3}']
+    acker.applied(3 + ACK_EVERY)
+    assert sent[-1] == '{"t":"ack","seq":%d}' % (3 + ACK_EVERY) and acker.timer is None
+    each = benchlib.Acker(sent.append, each=True)
+    each.applied(7)
+    assert sent[-1] == '{"t":"ack","seq":7}'
 
 
 def test_bench_reconnect_resumes_every_client(tmp_path: Path) -> None:
