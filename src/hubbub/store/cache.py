@@ -16,11 +16,19 @@ ENTRY_OVERHEAD = 64
 """Bytes a dict entry costs beyond its key and value objects (hash, two pointers, and table slack)."""
 
 
+_ONE_DIGIT = 1 << 30
+"""Ints from 1 to this (exclusive) are one CPython digit: all of them take the bytes of 1."""
+_ONE_DIGIT_BYTES = sys.getsizeof(1)
+
+
 def _size(obj: object, getsizeof: Callable[[object], int] = sys.getsizeof) -> int:
     """An object's bytes, a tuple's or frozenset's with its items' (one level: keys like (uid, device)).
 
     On every write of a head or a cursor (1,000 of each per message to a 1,000-member group), so a
-    plain loop rather than a generator, and `getsizeof` bound once."""
+    plain loop rather than a generator, `getsizeof` bound once, and the ids and seqs that make up
+    most keys and values answered without a call."""
+    if type(obj) is int and 0 < obj < _ONE_DIGIT:  # type: ignore[operator]
+        return _ONE_DIGIT_BYTES
     size = getsizeof(obj)
     if isinstance(obj, (tuple, frozenset)):
         for item in obj:
@@ -49,9 +57,11 @@ class BoundedCache(Generic[K, V]):
     def __setitem__(self, key: K, value: V) -> None:
         data = self._data
         old = data.pop(key, None)
-        if old is not None:
+        if old is None:
+            cost = _size(key) + _size(value) + ENTRY_OVERHEAD
+        else:  # a rewrite (a head or a cursor moving on): the key's bytes are in the old cost
             self.bytes -= old[1]
-        cost = _size(key) + _size(value) + ENTRY_OVERHEAD
+            cost = old[1] - _size(old[0]) + _size(value)
         if cost > self.max_bytes:
             return
         data[key] = (value, cost)
