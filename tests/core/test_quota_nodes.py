@@ -3,6 +3,7 @@ one; each shared bucket at its edge on a real Redis; a node without Redis keeps 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, AsyncIterator, Callable
 
@@ -183,3 +184,31 @@ async def test_a_resend_is_refunded_on_every_node(nodes: Nodes) -> None:
         assert await send(on_a, "m0") == "ok"  # resends of a committed message write nothing
     await synced(a)
     assert await send(on_b, "n0") == "ok" and await send(on_b, "n1") == "RATELIMIT"
+
+
+async def test_stop_ends_the_sync_loop_even_when_a_cancel_was_lost_in_a_sync(
+        shared: Callable[..., SharedQuota]) -> None:
+    """A three-node test's teardown hung in SharedQuota.stop: its cancel landed in a sync and was lost
+    there (redis-py turns a cancel inside a command into a connection error, and Python 3.11's
+    wait_for returns a result that arrived with the cancel), so the loop slept on and stop() waited
+    for it for ever. Here the first sync swallows the cancel as those do."""
+    quota = shared(1000, 3600.0)
+    real_sync = quota.sync
+    inside = asyncio.Event()
+    swallowed = 0
+
+    async def sync_losing_the_cancel() -> None:
+        nonlocal swallowed
+        if swallowed:
+            return await real_sync()
+        inside.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            swallowed += 1  # the cancel is gone; the sync "returns" as a failed call would
+
+    quota.sync = sync_losing_the_cancel  # type: ignore[method-assign]
+    await asyncio.wait_for(inside.wait(), 5)
+    await asyncio.wait_for(quota.stop(), 10)
+    assert swallowed == 1
+    assert quota._task is not None and quota._task.done()

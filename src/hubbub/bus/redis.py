@@ -60,6 +60,22 @@ PUBLISH_RETRY = 0.1
 CLOSE_ATTEMPTS, CLOSE_WAIT = 3, 1.0
 
 
+async def cancel_tasks(tasks: list["asyncio.Task[Any]"], what: str) -> None:
+    """Cancel tasks that talk to Redis and wait for them, within CLOSE_ATTEMPTS × CLOSE_WAIT seconds:
+    redis-py turns a cancel that lands inside a command into a connection error, which a task that
+    retries on connection errors takes as one and goes on; another cancel ends it."""
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(CLOSE_ATTEMPTS):
+        if not pending:
+            break
+        for t in pending:
+            t.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=CLOSE_WAIT)
+        for t in pending:
+            log.warning("%s task still running after cancel: %s", what, t.get_stack(limit=3))
+    await asyncio.gather(*[t for t in tasks if t.done()], return_exceptions=True)
+
+
 async def close_client(client: Any, timeout: float = CLOSE_WAIT) -> None:
     """Close a redis-py client within `timeout`: its `aclose` awaits each connection's
     `wait_closed()`, which can wait forever (redis/redis-py#3941), and a node stopping must not."""
@@ -114,16 +130,7 @@ class RedisBus:
         """Stop listening and publishing, within a few seconds whatever redis-py is doing: a node that
         drains must exit within drain_timeout (a pub/sub task caught in its connection's close could
         take one cancel and wait on; another cancel ends it)."""
-        pending = {t for t in self._tasks if not t.done()}
-        for _ in range(CLOSE_ATTEMPTS):
-            if not pending:
-                break
-            for t in pending:
-                t.cancel()
-            _done, pending = await asyncio.wait(pending, timeout=CLOSE_WAIT)
-            for t in pending:
-                log.warning("bus task still running after cancel: %s", t.get_stack(limit=3))
-        await asyncio.gather(*[t for t in self._tasks if t.done()], return_exceptions=True)
+        await cancel_tasks(self._tasks, "bus")
         if self._redis is not None:
             await close_client(self._redis)
             self._redis = None

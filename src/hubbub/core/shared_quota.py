@@ -111,21 +111,27 @@ class SharedQuota(LocalQuota):
         self._script = redis.register_script(SCRIPT)
         self._down_until = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False  # set by stop(): the sync loop ends even if a cancel was swallowed
         self.syncs = 0     # script calls made (for tests and benchmarks)
         self.failures = 0
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.ensure_future(self._loop())
 
     async def stop(self) -> None:
+        """End the periodic sync, send what this node spent last, close the client: all bounded.
+        A cancel that lands inside the script call comes out of redis-py as a connection error,
+        which the sync takes as Redis being away: the loop then ends on `_stopping` rather than
+        sleep on (a three-node test's teardown hung there), and `cancel_tasks` cancels again."""
+        from ..bus.redis import cancel_tasks, close_client  # redis is optional: only a shared quota has it
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_tasks([self._task], "shared quota")
         try:
             await asyncio.wait_for(self.sync(), 1.0)  # what this node spent last still counts
         except (asyncio.TimeoutError, Exception):
             pass
-        from ..bus.redis import close_client  # redis is an optional dependency: only a shared quota has it
         await close_client(self.redis)
 
     # -- deciding -------------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class SharedQuota(LocalQuota):
             await self._run(part, [batch[k] for k in part], "spend")
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.sync_interval)
             await self.sync()
             self._forget()
