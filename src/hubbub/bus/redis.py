@@ -58,6 +58,7 @@ def decode(data: str) -> tuple[str, str, Any]:
 PUBLISH_RETRY = 0.1
 """Seconds the publisher waits after a failed publish before it tries again."""
 CLOSE_ATTEMPTS, CLOSE_WAIT = 3, 1.0
+"""close(): cancels of the bus's (and a shared quota's) tasks, and seconds each waits for them."""
 
 
 async def cancel_tasks(tasks: list["asyncio.Task[Any]"], what: str) -> None:
@@ -81,9 +82,10 @@ async def close_client(client: Any, timeout: float = CLOSE_WAIT) -> None:
     `wait_closed()`, which can wait forever (redis/redis-py#3941), and a node stopping must not."""
     try:
         await asyncio.wait_for(client.aclose(), timeout)
-    except (asyncio.TimeoutError, RedisError, OSError):
+    except asyncio.TimeoutError:
         log.warning("Redis client did not close within %.1f s; left to the process exit", timeout)
-"""close(): cancels of the bus tasks, and seconds each waits for them."""
+    except (RedisError, OSError) as exc:  # the connection was already broken: nothing left to close
+        log.debug("Redis client closed with an error: %s", exc)
 
 
 class RedisBus:

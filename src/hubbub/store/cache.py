@@ -27,7 +27,7 @@ def _size(obj: object, getsizeof: Callable[[object], int] = sys.getsizeof) -> in
     On every write of a head or a cursor (1,000 of each per message to a 1,000-member group), so a
     plain loop rather than a generator, `getsizeof` bound once, and the ids and seqs that make up
     most keys and values answered without a call."""
-    if type(obj) is int and 0 < obj < _ONE_DIGIT:  # type: ignore[operator]
+    if type(obj) is int and 0 < obj < _ONE_DIGIT:
         return _ONE_DIGIT_BYTES
     size = getsizeof(obj)
     if isinstance(obj, (tuple, frozenset)):
