@@ -13,7 +13,7 @@ import pytest
 
 from hubbub.cli.main import main
 from hubbub.store.base import OutMessage
-from hubbub.store.migrate import HEAD, script_head, sqlite_revision, upgrade_postgres, upgrade_sqlite
+from hubbub.store.migrate import HEAD, SQLITE_PAGE_SIZE, script_head, sqlite_revision, upgrade_postgres, upgrade_sqlite
 from hubbub.store.postgres import PostgresStore
 from hubbub.store.sqlite import SQLiteStore
 
@@ -61,6 +61,7 @@ async def test_sqlite_database_of_an_earlier_schema_upgrades_and_keeps_its_data(
     assert await asyncio.to_thread(main, ["db", "upgrade", "--database-url", f"sqlite:///{path}"]) == 0
     assert f"revision {HEAD}" in capsys.readouterr().out
     assert sqlite_revision(path) == HEAD
+    assert _page_size(path) == 4096, "a file keeps the page size it was made with"
 
     store = SQLiteStore(path)
     await store.open()
@@ -82,11 +83,20 @@ async def test_sqlite_database_of_an_earlier_schema_upgrades_and_keeps_its_data(
         await store.close()
 
 
-async def test_a_new_sqlite_database_is_made_at_the_newest_revision(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "new.db")
+def _page_size(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        conn.close()
+
+
+async def test_a_new_sqlite_database_is_made_at_the_newest_revision_with_small_pages(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "new.db")  # the store creates the file (0600) before SQLite writes to it
     await store.open()
     await store.close()
     assert sqlite_revision(tmp_path / "new.db") == HEAD
+    assert _page_size(tmp_path / "new.db") == SQLITE_PAGE_SIZE == 1024
 
 
 def test_an_upgrade_logs_one_line_of_its_own_and_none_of_alembics(tmp_path: Path,
