@@ -80,7 +80,7 @@ def deployment(config: str, tmp: Path, pairs: int, pg: str, redis: str, src: str
             groups["postgres"] = lambda: bl.postgres_processes(db)["backends"]
             groups["postgres_shared"] = lambda: bl.postgres_processes(db)["shared"]
             groups["redis"] = lambda: [pid for pid, _ in bl.processes_named("redis-server")]
-        tokens = bl.make_tokens(tmp / "data0", names, {k: v for k, v in env.items() if k.startswith("HUBBUB_")})  # also creates the schema, before any node
+        tokens = bl.make_tokens(tmp / "data0", names, env)  # also creates the schema, before any node, with their package
         servers = []
         for k in range(NODES[config]):
             servers.append(stack.enter_context(bl.hubbub_server(tmp / f"data{k}", env)))

@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -229,27 +230,19 @@ def machine() -> dict[str, Any]:
 # -- servers ----------------------------------------------------------------------------------------
 
 def make_tokens(data: Path, addresses: Sequence[str], env: dict[str, str] | None = None) -> list[str]:
-    """Create app `bench` and one user with one device token per address, in bulk, straight in the store."""
-    from hubbub.cli.main import offline_admin
-    from hubbub.config import Settings
-    from hubbub.core.admin import AdminError
+    """Create app `bench` and one user with one device token per address, in bulk, straight in the store.
 
-    async def run() -> list[str]:
-        settings = Settings.load(env=env or {}, data_dir=str(data))
-        async with offline_admin(settings) as admin:
-            try:
-                app = await admin.app_named("bench")
-            except AdminError:
-                app, _token = await admin.create_app("bench")
-
-            async def one(address: str) -> str:
-                user = await admin.add_user(app, address)
-                return await admin.issue_token(user, APPID, "d1")
-            out: list[str] = []
-            for i in range(0, len(addresses), 500):  # many at once: the store commits them in batches
-                out += await asyncio.gather(*(one(a) for a in addresses[i:i + 500]))
-            return out
-    return asyncio.run(run())
+    `env` is what the servers will get on top of this process's environment (`HUBBUB_*` settings,
+    a baseline's `PYTHONPATH`): the store is made in a child process with it, by the package the
+    servers run (maketokens.py says why)."""
+    env = env or {}
+    spec = {"data": str(data), "addresses": list(addresses), "appid": APPID,
+            "env": {k: v for k, v in env.items() if k.startswith("HUBBUB_")}}
+    out = subprocess.run([sys.executable, str(HERE / "maketokens.py")], input=json.dumps(spec),
+                         capture_output=True, text=True, env={**os.environ, **env}, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"creating the benchmark's users failed:\n{out.stderr[-2000:]}")
+    return list(json.loads(out.stdout)["tokens"])
 
 
 def hubbub_server(data: Path, env: dict[str, str] | None = None) -> ServerProcess:
