@@ -22,11 +22,12 @@ SQLITE_PAGE_SIZE = 1024
 
 A commit writes every page it touched to the WAL, and a checkpoint copies and fsyncs them: each
 user log, conversation and sender index a message touches is a page whatever it holds, so the page
-size sets the bytes per message. At 4,096 a paced message wrote about 21 KB (6,600 messages a
-second: 140 MB/s of WAL, copied again by the checkpoints), and while a checkpoint fsynced that much
-the loop's commits stalled (4-17 ms) and its p99 tripled. At 1,024, 9 KB a message and the same
-CPU; p99 at half full speed about 0.4x, full speed the same, a 1,000-member fan-out about 1.1x
-the CPU (a big commit's bytes in more frames): docs/architecture.md, *The page size*."""
+size sets the bytes per message. At 4,096 the process wrote about 21 KB per paced message (its
+WAL and the checkpoints' copies of it: 140 MB/s at 6,600 messages a second), and while a checkpoint
+synced that much the loop's commits stalled (4-17 ms) and its p99 more than doubled. At 1,024:
+9 KB a message, the same CPU, p99 at half full speed about 0.4x, full speed the same, a
+1,000-member fan-out about 1.1x the CPU (a big commit's bytes in more frames);
+docs/architecture.md, *The page size*."""
 
 log = logging.getLogger("hubbub.store")
 
