@@ -21,6 +21,8 @@ def _s(default: Any, help: str, min: float | None = None, max: float | None = No
        choices: tuple[str, ...] | None = None) -> Any:
     """A setting: its default, its help, and the range (numbers) or choices (words) it must be in."""
     meta: dict[str, Any] = {"help": help}
+    if (min is None) != (max is None):
+        raise TypeError("a setting's range has both ends")
     if min is not None:
         meta["min"], meta["max"] = min, max
     if choices is not None:
@@ -233,7 +235,7 @@ def check(name: str, value: Any, meta: Mapping[str, Any]) -> Any:
     """`value` as the setting keeps it (a choice in its canonical case), or ValueError saying what
     `name` accepts when it is outside its range or choices."""
     lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
-    if lo is not None and not lo <= value <= hi:
+    if lo is not None and hi is not None and not lo <= value <= hi:
         raise ValueError(f"setting {name} must be between {_num(lo)} and {_num(hi)}, got {value!r}")
     if choices is not None:
         canonical = {c.casefold(): c for c in choices}.get(str(value).casefold())

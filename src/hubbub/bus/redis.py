@@ -174,7 +174,9 @@ class RedisBus:
     def _queue(self, data: str | dict[int, int], size: int | None = None) -> None:
         # without Redis (or with more than max_pending_bytes waiting for it) the hint is dropped:
         # every node resyncs from the store when its subscription is back
-        size = byte_len(data) if size is None else size  # type: ignore[arg-type]  (a str without size)
+        if size is None:
+            assert isinstance(data, str), "a hint that is not text comes with its size"
+            size = byte_len(data)
         if not self.connected.is_set() or self._out_bytes + size > self._max_pending:
             self.dropped += 1
             self._missed = True
@@ -262,9 +264,9 @@ class RedisBus:
                 if self._on_control:
                     self._on_control(node, payload)
             elif kind == "w" and self._on_wake:
-                self._on_wake(payload)  # type: ignore[arg-type]
+                self._on_wake(payload)
             elif kind == "s" and self._on_signal:
-                uid, frame = payload  # type: ignore[misc]
+                uid, frame = payload
                 self._on_signal(uid, frame)
         except Exception:
             log.exception("bus message from %s failed: %.80r", node, data)

@@ -525,10 +525,10 @@ class Hub:
         else:
             if not fr.to:
                 raise ProtocolError("BADREQUEST", "send needs `to` or `gid`")
-            found = await self.store.recipient(ident.app_id, fr.to, ident.uid)
-            if found is None:
+            recipient = await self.store.recipient(ident.app_id, fr.to, ident.uid)
+            if recipient is None:
                 return await fail(Status.INVALIDDEST)
-            to_uid, blocked = found
+            to_uid, blocked = recipient
             to_address = fr.to
             if blocked:
                 return await fail(Status.BLOCKED)

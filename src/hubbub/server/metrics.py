@@ -51,7 +51,7 @@ class HubCollector:
 class Metrics:
     def __init__(self, hub: Any) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(HubCollector(hub))  # type: ignore[arg-type]
+        self.registry.register(HubCollector(hub))
         self.commit_seconds = Histogram(
             "hubbub_commit_seconds", "time from a batch's first statement to its commit", registry=self.registry,
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5))

@@ -72,7 +72,7 @@ def reserve(host: str, port: int) -> tuple[list[socket.socket], int]:
     """Sockets bound to every address of `host` on one port (port 0: a free one), with SO_REUSEPORT,
     not listening: they hold the port for the workers and take no connection themselves."""
     infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
-    addresses = list(dict.fromkeys((family, address[0]) for family, _t, _p, _c, address in infos))
+    addresses = list(dict.fromkeys((family, str(address[0])) for family, _t, _p, _c, address in infos))
     for attempt in range(10):
         held: list[socket.socket] = []
         chosen = port

@@ -54,7 +54,7 @@ class _AiohttpTransport:
         per call (a system call each); a session's frames of one loop turn (an answer, the events
         behind it) go in one here. Otherwise write nothing: the session falls back to `send`."""
         writer = getattr(self.ws, "_writer", None)  # aiohttp's own; absent or changed: the plain path
-        if (writer is None or getattr(writer, "compress", 1) or getattr(writer, "_closing", True)
+        if (writer is None or getattr(writer, "compress", True) or getattr(writer, "_closing", True)
                 or getattr(getattr(writer, "protocol", None), "writing_paused", True)):
             return False
         transport = self._socket()

@@ -61,7 +61,7 @@ _SEND_MANY = ("INSERT INTO messages(app_id, sender, from_addr, cid, to_uid, to_a
               "ON CONFLICT(app_id, sender, cid) DO NOTHING RETURNING mid, app_id, sender, cid")
 
 
-class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
+class _ReadConnection(asyncpg.Connection):
     """A pooled connection for single statements, handed back without asyncpg's reset query.
 
     The reads leave no session state behind (no SET, LISTEN, advisory lock or cursor; an open
@@ -93,10 +93,10 @@ class Reads:
         raise AssertionError("unreachable")
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._retry("fetch", query, *args)  # type: ignore[no-any-return]
+        return await self._retry("fetch", query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        return await self._retry("fetchrow", query, *args)  # type: ignore[no-any-return]
+        return await self._retry("fetchrow", query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await self._retry("fetchval", query, *args)
@@ -290,7 +290,7 @@ class PostgresStore:
         """Store device cursors (uid, device, seq, address); the first ack of a message is its DELIVERED."""
         async def op(tx: Batch) -> None:
             rows = await tx.conn.fetch(_ACK, [a[0] for a in acks], [a[1] for a in acks], [a[2] for a in acks])
-            first = {}  # statuses in the order of the acks, each user's by seq
+            first: dict[int, tuple[int, str]] = {}  # statuses in the order of the acks, each user's by seq
             for i, (uid, _device, _seq, address) in enumerate(acks):
                 first.setdefault(uid, (i, address))
             delivered = [(mid, sender, cid, gid, first[uid][1])

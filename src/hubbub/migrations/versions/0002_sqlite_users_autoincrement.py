@@ -35,6 +35,6 @@ def upgrade() -> None:
     highest = bind.exec_driver_sql(
         "SELECT max(coalesce((SELECT max(uid) FROM users), 0), coalesce((SELECT max(sender) FROM messages), 0),"
         " coalesce((SELECT max(to_uid) FROM messages), 0), coalesce((SELECT max(uid) FROM events), 0),"
-        " coalesce((SELECT max(uid) FROM tokens), 0), coalesce((SELECT max(uid) FROM members), 0))").fetchone()[0]
+        " coalesce((SELECT max(uid) FROM tokens), 0), coalesce((SELECT max(uid) FROM members), 0))").scalar_one()
     bind.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name='users'")
     bind.exec_driver_sql("INSERT INTO sqlite_sequence(name, seq) VALUES('users', ?)", (highest,))
