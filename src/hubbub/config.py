@@ -22,7 +22,7 @@ def _s(default: Any, help: str, min: float | None = None, max: float | None = No
     """A setting: its default, its help, and the range (numbers) or choices (words) it must be in."""
     meta: dict[str, Any] = {"help": help}
     if (min is None) != (max is None):
-        raise TypeError("a setting's range has both ends")
+        raise TypeError("a setting's range needs both its ends")
     if min is not None:
         meta["min"], meta["max"] = min, max
     if choices is not None:
