@@ -13,7 +13,10 @@ Each sender keeps up to 64 sends unanswered; events are acknowledged as Hubbub's
 cumulative ack per 100 events or 50 ms, `hubbub.client.acks`, as the SDK). Server CPU per delivery is the server process's CPU
 time over the deliveries in the measuring window.
 
-    python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio]
+    python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio] [--repeat N]
+
+One run's p99 at a load near saturation moves with what the machine's disk and other processes do;
+`--repeat N` runs each server N times at each load, alternating, and reports the median run.
                                    [--json out.json] [--plot latency.png]
 """
 
@@ -278,27 +281,48 @@ def measure(kind: str, pairs: int, seconds: float, rate: float | None) -> dict[s
             server.stop()
 
 
+def median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The run whose `key` is the median (the lower of the middle two for an even count), so that
+    every figure reported is one run's; with the key of each run beside it."""
+    ordered = sorted(runs, key=lambda r: r[key] if r[key] is not None else float("inf"))
+    median = ordered[(len(ordered) - 1) // 2]
+    return {**median, f"{key}_of_each_run": [r[key] for r in runs]} if len(runs) > 1 else median
+
+
 def main() -> None:
     p = bl.parser(__doc__)
     p.add_argument("--pairs", type=int, default=20, help="sender/receiver pairs")
     p.add_argument("--seconds", type=float, default=8.0, help="measuring time per run")
     p.add_argument("--rate", type=float, help="messages/s for the latency run (default: half Hubbub's full speed)")
     p.add_argument("--only", default=",".join(KINDS), help="servers to run (hubbub first sets the rate)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs of each server at each load, alternating; each figure is the median run's")
     args = p.parse_args()
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
     kinds = [k for k in args.only.split(",") if k]
     bl.install_uvloop()
 
-    results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds}
-    full = {kind: measure(kind, args.pairs, args.seconds, None) for kind in kinds}
+    results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "repeat": args.repeat}
+    fulls: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(args.repeat):  # alternating: a drift of the machine's load reaches every server
+        for kind in kinds:
+            fulls[kind].append(measure(kind, args.pairs, args.seconds, None))
+    full = {kind: median_run(fulls[kind], "deliveries_per_s") for kind in kinds}
     rate = args.rate or full[kinds[0]]["deliveries_per_s"] / 2  # the same paced load for all
+    paceds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(args.repeat):
+        for kind in kinds:
+            paceds[kind].append(measure(kind, args.pairs, args.seconds, rate))
     for kind in kinds:
-        paced = measure(kind, args.pairs, args.seconds, rate)
+        paced = median_run(paceds[kind], "p99_ms")
         results[kind] = {"full_speed": full[kind], "paced": {"rate": round(rate, 1), **paced}}
+        each = f" (median of {args.repeat}; p99 of each: {paced['p99_ms_of_each_run']})" if args.repeat > 1 else ""
         print(f"{kind:>8}: {full[kind]['deliveries_per_s']:>9.1f} deliveries/s at full speed "
               f"(p50 {full[kind]['p50_ms']} ms, p99 {full[kind]['p99_ms']} ms, server CPU "
               f"{full[kind]['server_cpu_us_per_delivery']} us/delivery); at {rate:.0f}/s: "
               f"p50 {paced['p50_ms']} ms, p99 {paced['p99_ms']} ms, server CPU {paced['server_cpu_percent']}% "
-              f"({paced['server_cpu_us_per_delivery']} us/delivery)", flush=True)
+              f"({paced['server_cpu_us_per_delivery']} us/delivery){each}", flush=True)
     if "hubbub" in results:
         hub = results["hubbub"]
         for other in [k for k in kinds if k != "hubbub"]:

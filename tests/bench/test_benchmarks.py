@@ -84,6 +84,23 @@ def test_bench_messages_runs_hubbub_the_relay_and_socketio(tmp_path: Path) -> No
     assert set(r["hubbub_to_socketio"]) == {"full_speed_rate", "paced_cpu_per_delivery", "paced_p99"}
 
 
+def test_bench_messages_repeated_reports_the_median_run_of_each(tmp_path: Path) -> None:
+    r = run_bench("bench_messages.py", tmp_path, "--only", "hubbub", "--pairs", "2", "--seconds", "0.3",
+                  "--rate", "200", "--repeat", "3")
+    assert r["repeat"] == 3
+    full, paced = r["hubbub"]["full_speed"], r["hubbub"]["paced"]
+    rates, p99s = full["deliveries_per_s_of_each_run"], paced["p99_ms_of_each_run"]
+    assert len(rates) == len(p99s) == 3
+    assert full["deliveries_per_s"] == sorted(rates)[1] and paced["p99_ms"] == sorted(p99s)[1]
+    assert paced["samples"] > 0 and paced["rate"] == 200
+
+
+def test_bench_messages_refuses_a_repeat_below_one(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "bench_messages.py"), "--repeat", "0"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2 and "--repeat must be at least 1" in proc.stderr
+
+
 def test_bench_group_writes_counts_bytes_per_change(tmp_path: Path) -> None:
     r = run_bench("bench_group_writes.py", tmp_path, "--members", "30", "--changes", "3")
     assert r["members"] == 31 and r["changes"] == 3
