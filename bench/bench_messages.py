@@ -14,10 +14,10 @@ cumulative ack per 100 events or 50 ms, `hubbub.client.acks`, as the SDK). Serve
 time over the deliveries in the measuring window.
 
     python bench/bench_messages.py [--pairs 20] [--seconds 8] [--rate R] [--only hubbub,relay,socketio] [--repeat N]
+                                   [--json out.json] [--plot latency.png]
 
 One run's p99 at a load near saturation moves with what the machine's disk and other processes do;
 `--repeat N` runs each server N times at each load, alternating, and reports the median run.
-                                   [--json out.json] [--plot latency.png]
 """
 
 from __future__ import annotations
@@ -303,17 +303,20 @@ def main() -> None:
     kinds = [k for k in args.only.split(",") if k]
     bl.install_uvloop()
 
+    def alternating(rate: float | None) -> dict[str, list[dict[str, Any]]]:
+        """--repeat runs of each server at this load, taking turns: a drift of the machine's load
+        reaches every server."""
+        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+        for _ in range(args.repeat):
+            for kind in kinds:
+                runs[kind].append(measure(kind, args.pairs, args.seconds, rate))
+        return runs
+
     results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "repeat": args.repeat}
-    fulls: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
-    for _ in range(args.repeat):  # alternating: a drift of the machine's load reaches every server
-        for kind in kinds:
-            fulls[kind].append(measure(kind, args.pairs, args.seconds, None))
+    fulls = alternating(None)
     full = {kind: median_run(fulls[kind], "deliveries_per_s") for kind in kinds}
     rate = args.rate or full[kinds[0]]["deliveries_per_s"] / 2  # the same paced load for all
-    paceds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
-    for _ in range(args.repeat):
-        for kind in kinds:
-            paceds[kind].append(measure(kind, args.pairs, args.seconds, rate))
+    paceds = alternating(rate)
     for kind in kinds:
         paced = median_run(paceds[kind], "p99_ms")
         results[kind] = {"full_speed": full[kind], "paced": {"rate": round(rate, 1), **paced}}
